@@ -1,0 +1,160 @@
+# One non-recursive Makefile for the whole tree: the UEFI loader, the kernel,
+# the ESP and disk image, host unit tests and the emulator runs.
+#
+#   make            build everything into build/
+#   make run        boot in Bochs (VT-x with EPT), serial console on this terminal
+#   make run-qemu   boot in QEMU TCG + OVMF (no VT-x: the kernel says so and stops)
+#   make run-kvm    boot in QEMU/KVM with nested VT-x (Intel hosts)
+#   make test       unit tests, then integration runs under QEMU and Bochs
+#   make bench      exit-path benchmarks under Bochs
+#   make deps       install the Debian packages the build and the runs need
+
+BUILD := build
+CC := gcc
+LD := ld
+NASM := nasm
+OBJCOPY := objcopy
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+DEPFLAGS = -MMD -MP
+
+# ---------------------------------------------------------------- kernel ---
+
+KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-pic -fno-pie \
+	-mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-avx \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+	-DHV_VERSION='"$(VERSION)"'
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld
+
+KERNEL_C := \
+	lib/string.c lib/printf.c lib/log.c lib/logring.c \
+	arch/x86/gdt.c arch/x86/idt.c arch/x86/exception.c arch/x86/paging.c \
+	arch/x86/vmx_detect.c \
+	mm/memmap.c mm/frame.c mm/heap.c \
+	drivers/uart16550.c drivers/acpi.c drivers/power.c drivers/timer.c \
+	boot/hvcfg.c \
+	vmm/main.c
+
+KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm
+
+KERNEL_OBJS := $(KERNEL_C:%.c=$(BUILD)/kernel/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/kernel/%.o)
+
+$(BUILD)/kernel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/kernel/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -MD $(@:.o=.d) -MP $< -o $@
+
+$(BUILD)/hvkernel.elf: $(KERNEL_OBJS) linker.ld
+	$(LD) $(KERNEL_LDFLAGS) $(KERNEL_OBJS) -o $@
+
+# ---------------------------------------------------------------- loader ---
+
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+LOADER_CFLAGS := -std=gnu11 -O2 $(WARN) -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
+	-ffreestanding -fpic -fshort-wchar -fno-stack-protector -mno-red-zone \
+	-maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI -DHV_VERSION='"$(VERSION)"'
+LOADER_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LIB)/elf_x86_64_efi.lds
+
+LOADER_C := boot/loader.c boot/loader_file.c boot/loader_paging.c boot/hvcfg.c boot/elf_check.c lib/string.c
+LOADER_OBJS := $(LOADER_C:%.c=$(BUILD)/loader/%.o)
+
+$(BUILD)/loader/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LOADER_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/loader.so: $(LOADER_OBJS)
+	$(LD) $(LOADER_LDFLAGS) $(EFI_LIB)/crt0-efi-x86_64.o $(LOADER_OBJS) -L$(EFI_LIB) -lefi -lgnuefi -o $@
+
+$(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .rel.* -j .rela.* -j .reloc --target=efi-app-x86_64 \
+		--subsystem=10 $< $@
+
+# ------------------------------------------------------ ESP and disk image ---
+
+ESP := $(BUILD)/esp
+ESP_FILES := $(ESP)/EFI/BOOT/BOOTX64.EFI $(ESP)/EFI/hv/hvkernel.elf $(ESP)/EFI/hv/hv.cfg
+
+$(ESP)/EFI/BOOT/BOOTX64.EFI: $(BUILD)/BOOTX64.EFI
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(ESP)/EFI/hv/hvkernel.elf: $(BUILD)/hvkernel.elf
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(ESP)/EFI/hv/hv.cfg: boot/hv.cfg.default
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+esp: $(ESP_FILES)
+
+# A GPT disk with one FAT32 EFI system partition, written with mtools: dd it
+# to a USB stick to boot a real PC.
+$(BUILD)/hv.img: $(ESP_FILES) tests/integration/mkimage.sh
+	sh tests/integration/mkimage.sh $(ESP) $@
+
+all: $(BUILD)/hvkernel.elf $(BUILD)/BOOTX64.EFI esp $(BUILD)/hv.img
+.DEFAULT_GOAL := all
+
+# ------------------------------------------------------------ unit tests ---
+
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DHOST_TEST \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_LDLIBS := -lcmocka
+
+# Each unit test: tests/unit/test_NAME.c plus the sources it exercises.
+UNIT_TESTS := hvcfg elf_check memmap frame logring
+unit_hvcfg_SRCS := boot/hvcfg.c
+unit_elf_check_SRCS := boot/elf_check.c
+unit_memmap_SRCS := mm/memmap.c
+unit_frame_SRCS := mm/frame.c
+unit_logring_SRCS := lib/logring.c
+
+define unit_test_rule
+$(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(HOST_CFLAGS) $$^ -o $$@ $$(HOST_LDLIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
+
+UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+
+# ---------------------------------------------------------- emulator runs ---
+
+run: deps all
+	sh tests/integration/bochs-run.sh interactive $(ESP)
+
+run-qemu: deps all
+	sh tests/integration/qemu-run.sh interactive $(ESP)
+
+run-kvm: deps all
+	sh tests/integration/qemu-run.sh kvm $(ESP)
+
+integration: all
+	sh tests/integration/run-all.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+bench: deps all
+	sh tests/bench/run.sh
+
+deps:
+	@sh tests/integration/deps.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all esp unit run run-qemu run-kvm integration test bench deps clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

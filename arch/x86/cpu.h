@@ -1,0 +1,128 @@
+/*
+ * Privileged x86 instructions as typed inline functions: port I/O, MSRs,
+ * CPUID, control registers. Only arch/x86 holds privileged inline assembly;
+ * everything above it calls these.
+ */
+#ifndef ARCH_X86_CPU_H
+#define ARCH_X86_CPU_H
+
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r;
+	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+#define DEFINE_CR_ACCESSORS(n)                                                   \
+	static inline uint64_t read_cr##n(void)                                  \
+	{                                                                        \
+		uint64_t v;                                                      \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                \
+		return v;                                                        \
+	}                                                                        \
+	static inline void write_cr##n(uint64_t v)                               \
+	{                                                                        \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");       \
+	}
+DEFINE_CR_ACCESSORS(0)
+DEFINE_CR_ACCESSORS(2)
+DEFINE_CR_ACCESSORS(3)
+DEFINE_CR_ACCESSORS(4)
+#undef DEFINE_CR_ACCESSORS
+
+static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+static inline void cpu_cli(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void cpu_sti(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void cpu_hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
+
+/* Stops this CPU for good: interrupts off, HLT in a loop (an NMI may wake it). */
+static inline __attribute__((noreturn)) void cpu_halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt" ::: "memory");
+}
+
+/* MSR numbers, SDM Vol. 4 */
+#define MSR_IA32_FEATURE_CONTROL 0x03aU
+#define MSR_IA32_APIC_BASE 0x01bU
+#define MSR_IA32_VMX_BASIC 0x480U
+#define MSR_IA32_VMX_PINBASED_CTLS 0x481U
+#define MSR_IA32_VMX_PROCBASED_CTLS 0x482U
+#define MSR_IA32_VMX_EXIT_CTLS 0x483U
+#define MSR_IA32_VMX_ENTRY_CTLS 0x484U
+#define MSR_IA32_VMX_MISC 0x485U
+#define MSR_IA32_VMX_CR0_FIXED0 0x486U
+#define MSR_IA32_VMX_CR0_FIXED1 0x487U
+#define MSR_IA32_VMX_CR4_FIXED0 0x488U
+#define MSR_IA32_VMX_CR4_FIXED1 0x489U
+#define MSR_IA32_VMX_PROCBASED_CTLS2 0x48bU
+#define MSR_IA32_VMX_EPT_VPID_CAP 0x48cU
+#define MSR_IA32_VMX_TRUE_PINBASED_CTLS 0x48dU
+#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48eU
+#define MSR_IA32_VMX_TRUE_EXIT_CTLS 0x48fU
+#define MSR_IA32_VMX_TRUE_ENTRY_CTLS 0x490U
+#define MSR_IA32_EFER 0xc0000080U
+
+#define EFER_SCE (1UL << 0)
+#define EFER_LME (1UL << 8)
+#define EFER_LMA (1UL << 10)
+#define EFER_NXE (1UL << 11)
+
+#define CR0_PE (1UL << 0)
+#define CR0_WP (1UL << 16)
+#define CR0_PG (1UL << 31)
+#define CR4_PAE (1UL << 5)
+#define CR4_PGE (1UL << 7)
+#define CR4_VMXE (1UL << 13)
+
+#endif
