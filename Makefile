@@ -29,10 +29,10 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-pic -fno-pie 
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld
 
 KERNEL_C := \
-	lib/string.c lib/printf.c lib/log.c lib/logring.c \
-	arch/x86/gdt.c arch/x86/idt.c arch/x86/exception.c arch/x86/paging.c \
+	lib/string.c lib/printf.c lib/log.c lib/logring.c lib/cmdline.c \
+	arch/x86/gdt.c arch/x86/idt.c arch/x86/exception.c \
 	arch/x86/vmx_detect.c \
-	mm/memmap.c mm/frame.c mm/heap.c \
+	mm/memmap.c mm/frame.c mm/phys.c mm/kpaging.c mm/heap.c \
 	drivers/uart16550.c drivers/acpi.c drivers/power.c drivers/timer.c \
 	boot/hvcfg.c \
 	vmm/main.c
@@ -61,7 +61,8 @@ LOADER_CFLAGS := -std=gnu11 -O2 $(WARN) -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 \
 	-maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI -DHV_VERSION='"$(VERSION)"'
 LOADER_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LIB)/elf_x86_64_efi.lds
 
-LOADER_C := boot/loader.c boot/loader_file.c boot/loader_paging.c boot/hvcfg.c boot/elf_check.c lib/string.c
+LOADER_C := boot/loader.c boot/loader_file.c boot/loader_paging.c boot/hvcfg.c boot/elf_check.c \
+	lib/string.c lib/printf.c
 LOADER_OBJS := $(LOADER_C:%.c=$(BUILD)/loader/%.o)
 
 $(BUILD)/loader/%.o: %.c
@@ -108,12 +109,18 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DHOST_TEST \
 HOST_LDLIBS := -lcmocka
 
 # Each unit test: tests/unit/test_NAME.c plus the sources it exercises.
-UNIT_TESTS := hvcfg elf_check memmap frame logring
-unit_hvcfg_SRCS := boot/hvcfg.c
+UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names
+unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
 unit_elf_check_SRCS := boot/elf_check.c
 unit_memmap_SRCS := mm/memmap.c
 unit_frame_SRCS := mm/frame.c
 unit_logring_SRCS := lib/logring.c
+unit_cmdline_SRCS := lib/cmdline.c
+unit_printf_SRCS := lib/printf.c
+unit_acpi_SRCS := drivers/acpi.c
+unit_exitq_SRCS :=
+unit_ept_SRCS := mm/ept.c
+unit_vmx_names_SRCS := arch/x86/vmx_errors.c vmm/exit_reason.c
 
 define unit_test_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS)

@@ -1,0 +1,385 @@
+/*
+ * VMCS field encodings and VM-execution, VM-exit and VM-entry control bits,
+ * named after the Intel SDM (Vol. 3C Appendix B and sections 24.6-24.8).
+ *
+ * Pure constants: included by the VMCS accessors in arch/x86 (VMX root) and
+ * by host unit tests. Nothing here touches hardware.
+ */
+#ifndef ARCH_X86_VMCS_FIELDS_H
+#define ARCH_X86_VMCS_FIELDS_H
+
+/*
+ * Field encoding layout, SDM 24.11.2 (table 24-21): bit 0 selects the high
+ * half of a 64-bit field, bits 9:1 index, bits 11:10 type, bits 14:13 width.
+ * The accessors _Static_assert the width so that a vmcs_write32() of a
+ * natural-width field fails at compile time instead of on VMWRITE.
+ */
+#define VMCS_FIELD_WIDTH(enc) (((enc) >> 13) & 3U)
+#define VMCS_WIDTH_16 0U
+#define VMCS_WIDTH_64 1U
+#define VMCS_WIDTH_32 2U
+#define VMCS_WIDTH_NATURAL 3U
+
+#define VMCS_FIELD_TYPE(enc) (((enc) >> 10) & 3U)
+#define VMCS_TYPE_CONTROL 0U
+#define VMCS_TYPE_READ_ONLY 1U /* VM-exit information */
+#define VMCS_TYPE_GUEST 2U
+#define VMCS_TYPE_HOST 3U
+
+/* Bit 0: the upper 32 bits of a 64-bit field, for 32-bit VMREAD/VMWRITE. */
+#define VMCS_FIELD_HIGH(enc) ((enc) | 1U)
+
+/* ------------------------------------------------ 16-bit fields (B.1) --- */
+
+/* B.1.1 control fields */
+#define VMCS_VPID 0x0000U
+#define VMCS_POSTED_INTR_NV 0x0002U
+#define VMCS_EPTP_INDEX 0x0004U
+#define VMCS_HLAT_PREFIX_SIZE 0x0006U
+#define VMCS_LAST_PID_POINTER_INDEX 0x0008U
+
+/* B.1.2 guest-state fields */
+#define VMCS_GUEST_ES_SELECTOR 0x0800U
+#define VMCS_GUEST_CS_SELECTOR 0x0802U
+#define VMCS_GUEST_SS_SELECTOR 0x0804U
+#define VMCS_GUEST_DS_SELECTOR 0x0806U
+#define VMCS_GUEST_FS_SELECTOR 0x0808U
+#define VMCS_GUEST_GS_SELECTOR 0x080aU
+#define VMCS_GUEST_LDTR_SELECTOR 0x080cU
+#define VMCS_GUEST_TR_SELECTOR 0x080eU
+#define VMCS_GUEST_INTR_STATUS 0x0810U
+#define VMCS_GUEST_PML_INDEX 0x0812U
+#define VMCS_GUEST_UINV 0x0814U
+
+/* B.1.3 host-state fields */
+#define VMCS_HOST_ES_SELECTOR 0x0c00U
+#define VMCS_HOST_CS_SELECTOR 0x0c02U
+#define VMCS_HOST_SS_SELECTOR 0x0c04U
+#define VMCS_HOST_DS_SELECTOR 0x0c06U
+#define VMCS_HOST_FS_SELECTOR 0x0c08U
+#define VMCS_HOST_GS_SELECTOR 0x0c0aU
+#define VMCS_HOST_TR_SELECTOR 0x0c0cU
+
+/* ------------------------------------------------ 64-bit fields (B.2) --- */
+
+/* B.2.1 control fields (full encodings; VMCS_FIELD_HIGH() for the high half) */
+#define VMCS_IO_BITMAP_A 0x2000U
+#define VMCS_IO_BITMAP_B 0x2002U
+#define VMCS_MSR_BITMAP 0x2004U
+#define VMCS_EXIT_MSR_STORE_ADDR 0x2006U
+#define VMCS_EXIT_MSR_LOAD_ADDR 0x2008U
+#define VMCS_ENTRY_MSR_LOAD_ADDR 0x200aU
+#define VMCS_EXECUTIVE_VMCS_PTR 0x200cU
+#define VMCS_PML_ADDRESS 0x200eU
+#define VMCS_TSC_OFFSET 0x2010U
+#define VMCS_VIRTUAL_APIC_ADDR 0x2012U
+#define VMCS_APIC_ACCESS_ADDR 0x2014U
+#define VMCS_POSTED_INTR_DESC_ADDR 0x2016U
+#define VMCS_VMFUNC_CONTROLS 0x2018U
+#define VMCS_EPT_POINTER 0x201aU
+#define VMCS_EOI_EXIT_BITMAP0 0x201cU
+#define VMCS_EOI_EXIT_BITMAP1 0x201eU
+#define VMCS_EOI_EXIT_BITMAP2 0x2020U
+#define VMCS_EOI_EXIT_BITMAP3 0x2022U
+#define VMCS_EPTP_LIST_ADDR 0x2024U
+#define VMCS_VMREAD_BITMAP 0x2026U
+#define VMCS_VMWRITE_BITMAP 0x2028U
+#define VMCS_VE_INFO_ADDR 0x202aU
+#define VMCS_XSS_EXITING_BITMAP 0x202cU
+#define VMCS_ENCLS_EXITING_BITMAP 0x202eU
+#define VMCS_SPP_TABLE_PTR 0x2030U
+#define VMCS_TSC_MULTIPLIER 0x2032U
+#define VMCS_PROC_BASED_CTLS3 0x2034U
+#define VMCS_ENCLV_EXITING_BITMAP 0x2036U
+#define VMCS_PID_POINTER_TABLE 0x2042U
+#define VMCS_EXIT_CTLS2 0x2044U
+
+/* B.2.2 read-only data fields */
+#define VMCS_GUEST_PHYSICAL_ADDR 0x2400U
+
+/* B.2.3 guest-state fields */
+#define VMCS_LINK_POINTER 0x2800U
+#define VMCS_GUEST_IA32_DEBUGCTL 0x2802U
+#define VMCS_GUEST_IA32_PAT 0x2804U
+#define VMCS_GUEST_IA32_EFER 0x2806U
+#define VMCS_GUEST_IA32_PERF_GLOBAL_CTRL 0x2808U
+#define VMCS_GUEST_PDPTE0 0x280aU
+#define VMCS_GUEST_PDPTE1 0x280cU
+#define VMCS_GUEST_PDPTE2 0x280eU
+#define VMCS_GUEST_PDPTE3 0x2810U
+#define VMCS_GUEST_IA32_BNDCFGS 0x2812U
+#define VMCS_GUEST_IA32_RTIT_CTL 0x2814U
+#define VMCS_GUEST_IA32_LBR_CTL 0x2816U
+#define VMCS_GUEST_IA32_PKRS 0x2818U
+
+/* B.2.4 host-state fields */
+#define VMCS_HOST_IA32_PAT 0x2c00U
+#define VMCS_HOST_IA32_EFER 0x2c02U
+#define VMCS_HOST_IA32_PERF_GLOBAL_CTRL 0x2c04U
+#define VMCS_HOST_IA32_PKRS 0x2c06U
+
+/* ------------------------------------------------ 32-bit fields (B.3) --- */
+
+/* B.3.1 control fields */
+#define VMCS_PIN_BASED_CTLS 0x4000U
+#define VMCS_PROC_BASED_CTLS 0x4002U
+#define VMCS_EXCEPTION_BITMAP 0x4004U
+#define VMCS_PF_ERROR_CODE_MASK 0x4006U
+#define VMCS_PF_ERROR_CODE_MATCH 0x4008U
+#define VMCS_CR3_TARGET_COUNT 0x400aU
+#define VMCS_EXIT_CTLS 0x400cU
+#define VMCS_EXIT_MSR_STORE_COUNT 0x400eU
+#define VMCS_EXIT_MSR_LOAD_COUNT 0x4010U
+#define VMCS_ENTRY_CTLS 0x4012U
+#define VMCS_ENTRY_MSR_LOAD_COUNT 0x4014U
+#define VMCS_ENTRY_INTR_INFO 0x4016U
+#define VMCS_ENTRY_EXCEPTION_ERROR_CODE 0x4018U
+#define VMCS_ENTRY_INSTRUCTION_LEN 0x401aU
+#define VMCS_TPR_THRESHOLD 0x401cU
+#define VMCS_PROC_BASED_CTLS2 0x401eU
+#define VMCS_PLE_GAP 0x4020U
+#define VMCS_PLE_WINDOW 0x4022U
+#define VMCS_INSTRUCTION_TIMEOUT 0x4024U
+
+/* B.3.2 read-only data fields */
+#define VMCS_VM_INSTRUCTION_ERROR 0x4400U
+#define VMCS_EXIT_REASON 0x4402U
+#define VMCS_EXIT_INTR_INFO 0x4404U
+#define VMCS_EXIT_INTR_ERROR_CODE 0x4406U
+#define VMCS_IDT_VECTORING_INFO 0x4408U
+#define VMCS_IDT_VECTORING_ERROR_CODE 0x440aU
+#define VMCS_EXIT_INSTRUCTION_LEN 0x440cU
+#define VMCS_EXIT_INSTRUCTION_INFO 0x440eU
+
+/* B.3.3 guest-state fields */
+#define VMCS_GUEST_ES_LIMIT 0x4800U
+#define VMCS_GUEST_CS_LIMIT 0x4802U
+#define VMCS_GUEST_SS_LIMIT 0x4804U
+#define VMCS_GUEST_DS_LIMIT 0x4806U
+#define VMCS_GUEST_FS_LIMIT 0x4808U
+#define VMCS_GUEST_GS_LIMIT 0x480aU
+#define VMCS_GUEST_LDTR_LIMIT 0x480cU
+#define VMCS_GUEST_TR_LIMIT 0x480eU
+#define VMCS_GUEST_GDTR_LIMIT 0x4810U
+#define VMCS_GUEST_IDTR_LIMIT 0x4812U
+#define VMCS_GUEST_ES_AR 0x4814U
+#define VMCS_GUEST_CS_AR 0x4816U
+#define VMCS_GUEST_SS_AR 0x4818U
+#define VMCS_GUEST_DS_AR 0x481aU
+#define VMCS_GUEST_FS_AR 0x481cU
+#define VMCS_GUEST_GS_AR 0x481eU
+#define VMCS_GUEST_LDTR_AR 0x4820U
+#define VMCS_GUEST_TR_AR 0x4822U
+#define VMCS_GUEST_INTERRUPTIBILITY 0x4824U
+#define VMCS_GUEST_ACTIVITY_STATE 0x4826U
+#define VMCS_GUEST_SMBASE 0x4828U
+#define VMCS_GUEST_IA32_SYSENTER_CS 0x482aU
+#define VMCS_PREEMPTION_TIMER_VALUE 0x482eU
+
+/* B.3.4 host-state fields */
+#define VMCS_HOST_IA32_SYSENTER_CS 0x4c00U
+
+/* ------------------------------------------- natural-width fields (B.4) --- */
+
+/* B.4.1 control fields */
+#define VMCS_CR0_GUEST_HOST_MASK 0x6000U
+#define VMCS_CR4_GUEST_HOST_MASK 0x6002U
+#define VMCS_CR0_READ_SHADOW 0x6004U
+#define VMCS_CR4_READ_SHADOW 0x6006U
+#define VMCS_CR3_TARGET_VALUE0 0x6008U
+#define VMCS_CR3_TARGET_VALUE1 0x600aU
+#define VMCS_CR3_TARGET_VALUE2 0x600cU
+#define VMCS_CR3_TARGET_VALUE3 0x600eU
+
+/* B.4.2 read-only data fields */
+#define VMCS_EXIT_QUALIFICATION 0x6400U
+#define VMCS_IO_RCX 0x6402U
+#define VMCS_IO_RSI 0x6404U
+#define VMCS_IO_RDI 0x6406U
+#define VMCS_IO_RIP 0x6408U
+#define VMCS_GUEST_LINEAR_ADDR 0x640aU
+
+/* B.4.3 guest-state fields */
+#define VMCS_GUEST_CR0 0x6800U
+#define VMCS_GUEST_CR3 0x6802U
+#define VMCS_GUEST_CR4 0x6804U
+#define VMCS_GUEST_ES_BASE 0x6806U
+#define VMCS_GUEST_CS_BASE 0x6808U
+#define VMCS_GUEST_SS_BASE 0x680aU
+#define VMCS_GUEST_DS_BASE 0x680cU
+#define VMCS_GUEST_FS_BASE 0x680eU
+#define VMCS_GUEST_GS_BASE 0x6810U
+#define VMCS_GUEST_LDTR_BASE 0x6812U
+#define VMCS_GUEST_TR_BASE 0x6814U
+#define VMCS_GUEST_GDTR_BASE 0x6816U
+#define VMCS_GUEST_IDTR_BASE 0x6818U
+#define VMCS_GUEST_DR7 0x681aU
+#define VMCS_GUEST_RSP 0x681cU
+#define VMCS_GUEST_RIP 0x681eU
+#define VMCS_GUEST_RFLAGS 0x6820U
+#define VMCS_GUEST_PENDING_DBG_EXCEPTIONS 0x6822U
+#define VMCS_GUEST_IA32_SYSENTER_ESP 0x6824U
+#define VMCS_GUEST_IA32_SYSENTER_EIP 0x6826U
+#define VMCS_GUEST_IA32_S_CET 0x6828U
+#define VMCS_GUEST_SSP 0x682aU
+#define VMCS_GUEST_IA32_INTERRUPT_SSP_TABLE_ADDR 0x682cU
+
+/* B.4.4 host-state fields */
+#define VMCS_HOST_CR0 0x6c00U
+#define VMCS_HOST_CR3 0x6c02U
+#define VMCS_HOST_CR4 0x6c04U
+#define VMCS_HOST_FS_BASE 0x6c06U
+#define VMCS_HOST_GS_BASE 0x6c08U
+#define VMCS_HOST_TR_BASE 0x6c0aU
+#define VMCS_HOST_GDTR_BASE 0x6c0cU
+#define VMCS_HOST_IDTR_BASE 0x6c0eU
+#define VMCS_HOST_IA32_SYSENTER_ESP 0x6c10U
+#define VMCS_HOST_IA32_SYSENTER_EIP 0x6c12U
+#define VMCS_HOST_RSP 0x6c14U
+#define VMCS_HOST_RIP 0x6c16U
+#define VMCS_HOST_IA32_S_CET 0x6c18U
+#define VMCS_HOST_SSP 0x6c1aU
+#define VMCS_HOST_IA32_INTERRUPT_SSP_TABLE_ADDR 0x6c1cU
+
+/* ------------------------------- pin-based VM-execution controls (24.6.1) --- */
+
+#define PIN_EXTINT_EXITING (1U << 0)
+#define PIN_NMI_EXITING (1U << 3)
+#define PIN_VIRTUAL_NMIS (1U << 5)
+#define PIN_PREEMPTION_TIMER (1U << 6)
+#define PIN_POSTED_INTERRUPTS (1U << 7)
+/* Reserved bits that must be 1 unless IA32_VMX_TRUE_* allows 0 (A.3.1). */
+#define PIN_DEFAULT1 0x00000016U
+
+/* ------------------ primary processor-based VM-execution controls (24.6.2) --- */
+
+#define CPU_INTR_WINDOW_EXITING (1U << 2)
+#define CPU_USE_TSC_OFFSETTING (1U << 3)
+#define CPU_HLT_EXITING (1U << 7)
+#define CPU_INVLPG_EXITING (1U << 9)
+#define CPU_MWAIT_EXITING (1U << 10)
+#define CPU_RDPMC_EXITING (1U << 11)
+#define CPU_RDTSC_EXITING (1U << 12)
+#define CPU_CR3_LOAD_EXITING (1U << 15)
+#define CPU_CR3_STORE_EXITING (1U << 16)
+#define CPU_ACTIVATE_TERTIARY_CTLS (1U << 17)
+#define CPU_CR8_LOAD_EXITING (1U << 19)
+#define CPU_CR8_STORE_EXITING (1U << 20)
+#define CPU_USE_TPR_SHADOW (1U << 21)
+#define CPU_NMI_WINDOW_EXITING (1U << 22)
+#define CPU_MOV_DR_EXITING (1U << 23)
+#define CPU_UNCOND_IO_EXITING (1U << 24)
+#define CPU_USE_IO_BITMAPS (1U << 25)
+#define CPU_MONITOR_TRAP_FLAG (1U << 27)
+#define CPU_USE_MSR_BITMAPS (1U << 28)
+#define CPU_MONITOR_EXITING (1U << 29)
+#define CPU_PAUSE_EXITING (1U << 30)
+#define CPU_ACTIVATE_SECONDARY_CTLS (1U << 31)
+/* A.3.2: bits 1, 4-6, 8, 13-16, 26 are default1 (15/16 clearable with TRUE MSRs). */
+#define CPU_DEFAULT1 0x0401e172U
+
+/* -------------- secondary processor-based VM-execution controls (24.6.2) --- */
+
+#define CPU2_VIRTUALIZE_APIC_ACCESSES (1U << 0)
+#define CPU2_ENABLE_EPT (1U << 1)
+#define CPU2_DESCRIPTOR_TABLE_EXITING (1U << 2)
+#define CPU2_ENABLE_RDTSCP (1U << 3)
+#define CPU2_VIRTUALIZE_X2APIC (1U << 4)
+#define CPU2_ENABLE_VPID (1U << 5)
+#define CPU2_WBINVD_EXITING (1U << 6)
+#define CPU2_UNRESTRICTED_GUEST (1U << 7)
+#define CPU2_APIC_REGISTER_VIRT (1U << 8)
+#define CPU2_VIRTUAL_INTR_DELIVERY (1U << 9)
+#define CPU2_PAUSE_LOOP_EXITING (1U << 10)
+#define CPU2_RDRAND_EXITING (1U << 11)
+#define CPU2_ENABLE_INVPCID (1U << 12)
+#define CPU2_ENABLE_VMFUNC (1U << 13)
+#define CPU2_VMCS_SHADOWING (1U << 14)
+#define CPU2_ENCLS_EXITING (1U << 15)
+#define CPU2_RDSEED_EXITING (1U << 16)
+#define CPU2_ENABLE_PML (1U << 17)
+#define CPU2_EPT_VIOLATION_VE (1U << 18)
+#define CPU2_CONCEAL_VMX_FROM_PT (1U << 19)
+#define CPU2_ENABLE_XSAVES (1U << 20)
+#define CPU2_PASID_TRANSLATION (1U << 21)
+#define CPU2_MODE_BASED_EPT_EXEC (1U << 22)
+#define CPU2_SUBPAGE_WRITE_PERMS (1U << 23)
+#define CPU2_PT_USES_GPA (1U << 24)
+#define CPU2_USE_TSC_SCALING (1U << 25)
+#define CPU2_ENABLE_USER_WAIT_PAUSE (1U << 26)
+#define CPU2_ENABLE_PCONFIG (1U << 27)
+#define CPU2_ENABLE_ENCLV_EXITING (1U << 28)
+#define CPU2_BUS_LOCK_DETECTION (1U << 30)
+#define CPU2_INSTRUCTION_TIMEOUT (1U << 31)
+
+/* -------------------------------------- primary VM-exit controls (24.7.1) --- */
+
+#define EXIT_SAVE_DEBUG_CONTROLS (1U << 2)
+#define EXIT_HOST_ADDR_SPACE_SIZE (1U << 9)
+#define EXIT_LOAD_IA32_PERF_GLOBAL_CTRL (1U << 12)
+#define EXIT_ACK_INTR_ON_EXIT (1U << 15)
+#define EXIT_SAVE_IA32_PAT (1U << 18)
+#define EXIT_LOAD_IA32_PAT (1U << 19)
+#define EXIT_SAVE_IA32_EFER (1U << 20)
+#define EXIT_LOAD_IA32_EFER (1U << 21)
+#define EXIT_SAVE_PREEMPTION_TIMER (1U << 22)
+#define EXIT_CLEAR_IA32_BNDCFGS (1U << 23)
+#define EXIT_CONCEAL_VMX_FROM_PT (1U << 24)
+#define EXIT_CLEAR_IA32_RTIT_CTL (1U << 25)
+#define EXIT_CLEAR_IA32_LBR_CTL (1U << 26)
+#define EXIT_CLEAR_UINV (1U << 27)
+#define EXIT_LOAD_CET_STATE (1U << 28)
+#define EXIT_LOAD_PKRS (1U << 29)
+#define EXIT_SAVE_IA32_PERF_GLOBAL_CTRL (1U << 30)
+#define EXIT_ACTIVATE_SECONDARY_CTLS (1U << 31)
+/* A.4: bits 0-8, 10, 11, 13, 14, 16, 17 are default1. */
+#define EXIT_DEFAULT1 0x00036dffU
+
+/* ------------------------------------------- VM-entry controls (24.8.1) --- */
+
+#define ENTRY_LOAD_DEBUG_CONTROLS (1U << 2)
+#define ENTRY_IA32E_MODE (1U << 9)
+#define ENTRY_TO_SMM (1U << 10)
+#define ENTRY_DEACTIVATE_DUAL_MONITOR (1U << 11)
+#define ENTRY_LOAD_IA32_PERF_GLOBAL_CTRL (1U << 13)
+#define ENTRY_LOAD_IA32_PAT (1U << 14)
+#define ENTRY_LOAD_IA32_EFER (1U << 15)
+#define ENTRY_LOAD_IA32_BNDCFGS (1U << 16)
+#define ENTRY_CONCEAL_VMX_FROM_PT (1U << 17)
+#define ENTRY_LOAD_IA32_RTIT_CTL (1U << 18)
+#define ENTRY_LOAD_UINV (1U << 19)
+#define ENTRY_LOAD_CET_STATE (1U << 20)
+#define ENTRY_LOAD_IA32_LBR_CTL (1U << 21)
+#define ENTRY_LOAD_PKRS (1U << 22)
+/* A.5: bits 0-8 and 12 are default1. */
+#define ENTRY_DEFAULT1 0x000011ffU
+
+/* ------------------------------ VM-instruction error numbers (SDM 30.4) --- */
+
+#define VMXERR_VMCALL_IN_ROOT 1U
+#define VMXERR_VMCLEAR_INVALID_ADDR 2U
+#define VMXERR_VMCLEAR_VMXON_PTR 3U
+#define VMXERR_VMLAUNCH_NONCLEAR_VMCS 4U
+#define VMXERR_VMRESUME_NONLAUNCHED_VMCS 5U
+#define VMXERR_VMRESUME_AFTER_VMXOFF 6U
+#define VMXERR_ENTRY_INVALID_CONTROL 7U
+#define VMXERR_ENTRY_INVALID_HOST_STATE 8U
+#define VMXERR_VMPTRLD_INVALID_ADDR 9U
+#define VMXERR_VMPTRLD_VMXON_PTR 10U
+#define VMXERR_VMPTRLD_BAD_REVISION 11U
+#define VMXERR_UNSUPPORTED_COMPONENT 12U
+#define VMXERR_VMWRITE_READ_ONLY 13U
+#define VMXERR_VMXON_IN_ROOT 15U
+#define VMXERR_ENTRY_INVALID_EXEC_VMCS_PTR 16U
+#define VMXERR_ENTRY_NONLAUNCHED_EXEC_VMCS 17U
+#define VMXERR_ENTRY_EXEC_VMCS_PTR_NOT_VMXON 18U
+#define VMXERR_VMCALL_NONCLEAR_VMCS 19U
+#define VMXERR_VMCALL_INVALID_EXIT_CONTROLS 20U
+#define VMXERR_VMCALL_BAD_MSEG_REVISION 22U
+#define VMXERR_VMXOFF_DUAL_MONITOR 23U
+#define VMXERR_VMCALL_INVALID_SMM_FEATURES 24U
+#define VMXERR_ENTRY_INVALID_EXEC_VMCS_CONTROLS 25U
+#define VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS 26U
+#define VMXERR_INVALID_INVEPT_INVVPID_OPERAND 28U
+
+#endif

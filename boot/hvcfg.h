@@ -1,0 +1,83 @@
+/*
+ * hv.cfg, the hypervisor's configuration file on the boot volume: an
+ * INI-like text with one [hypervisor] section and a [guest NAME] section per
+ * guest. The loader parses it to know which files to read; the kernel parses
+ * the same bytes again from boot_info. Pure: tested on the host.
+ *
+ *   [hypervisor]
+ *   log_level = info          # error | warn | info | debug
+ *   serial = com1             # com1..com4 or a port (decimal or 0x hex)
+ *   baud = 115200
+ *   console_ring = 64K
+ *
+ *   [guest linux]
+ *   kernel = \EFI\hv\bzImage
+ *   initrd = \EFI\hv\initrd.img
+ *   cmdline = "console=ttyS0 root=/dev/ram0"
+ *   memory = 512M             # plain number = MiB, as in Xen's xl
+ *   vcpus = 2
+ *   autostart = yes
+ *
+ * (No inline comments in real files: a cmdline may contain '#'.)
+ */
+#ifndef BOOT_HVCFG_H
+#define BOOT_HVCFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HVCFG_MAX_GUESTS 16
+#define HVCFG_NAME_MAX 32     /* incl. NUL */
+#define HVCFG_PATH_MAX 64     /* incl. NUL; equals BOOT_FILE_NAME_MAX */
+#define HVCFG_CMDLINE_MAX 256 /* incl. NUL */
+
+struct hvcfg_guest {
+	char name[HVCFG_NAME_MAX];
+	char kernel[HVCFG_PATH_MAX];
+	char initrd[HVCFG_PATH_MAX]; /* "" for none */
+	char cmdline[HVCFG_CMDLINE_MAX];
+	uint64_t memory_bytes;
+	uint32_t vcpus;
+	bool autostart;
+	uint32_t line; /* line of its [guest] header */
+};
+
+struct hvcfg_hypervisor {
+	uint8_t log_level;           /* 0 error,1 warn,2 info,3 debug; default 2 */
+	uint16_t serial_port;        /* default 0x3f8 */
+	uint32_t baud;               /* default 115200 */
+	uint32_t console_ring_bytes; /* default 65536 */
+	char cmdline[HVCFG_CMDLINE_MAX];
+};
+
+struct hvcfg {
+	struct hvcfg_hypervisor hv;
+	struct hvcfg_guest guests[HVCFG_MAX_GUESTS];
+	uint32_t guest_count;
+};
+
+struct hvcfg_error {
+	uint32_t line;
+	char msg[160];
+};
+
+/*
+ * 0 on success; -1 with err filled (line 0 = whole file). text need not be
+ * NUL-terminated. out is fully initialised either way (defaults first), but
+ * only meaningful on success. err may be NULL.
+ */
+int hvcfg_parse(const char *text, size_t len, struct hvcfg *out, struct hvcfg_error *err);
+
+/* The guest called `name` (exact match), or NULL. */
+const struct hvcfg_guest *hvcfg_find_guest(const struct hvcfg *cfg, const char *name);
+
+/*
+ * Parses one `key=value` for a guest (used later by the console's
+ * `create NAME key=value` overrides); 0 ok, -1 with msg. The value is taken
+ * as is: no trimming, no quote removal. On error g is unchanged.
+ */
+int hvcfg_set_guest_key(struct hvcfg_guest *g, const char *key, const char *value,
+			char *msg, size_t msg_size);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * The hypervisor's levelled log: one formatted line at a time goes into the
+ * ring (every level) and to the console sink (levels at or above the
+ * configured one). A spinlock keeps lines whole when several CPUs log.
+ */
+#include "lib/log.h"
+
+#include <stdarg.h>
+
+#include "lib/logring.h"
+#include "lib/printf.h"
+
+#define LOG_RING_SIZE (64 * 1024)
+#define LOG_LINE_MAX 256
+
+static char ring_storage[LOG_RING_SIZE];
+static struct logring ring = { ring_storage, LOG_RING_SIZE, 0 };
+static log_sink_fn sink;
+static enum log_level console_level = LOG_INFO;
+static volatile int lock;
+
+static void log_lock(void)
+{
+	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void log_unlock(void)
+{
+	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+}
+
+void log_set_sink(log_sink_fn fn)
+{
+	sink = fn;
+}
+
+void log_set_level(enum log_level level)
+{
+	console_level = level;
+}
+
+static void emit(enum log_level level, const char *s, size_t len)
+{
+	logring_write(&ring, s, len);
+	if (sink && level <= console_level)
+		sink(s, len);
+}
+
+void log_write(const char *s, size_t len)
+{
+	log_lock();
+	emit(LOG_ERROR, s, len);
+	log_unlock();
+}
+
+void log_printf(enum log_level level, const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = hv_vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2; /* truncated: still end the line */
+	line[n++] = '\n';
+	line[n] = 0;
+	log_lock();
+	emit(level, line, (size_t)n);
+	log_unlock();
+}
+
+size_t log_ring_copy(char *buf, size_t size)
+{
+	uint64_t next;
+	size_t n;
+
+	log_lock();
+	n = logring_read(&ring, 0, buf, size, &next);
+	log_unlock();
+	return n;
+}

@@ -1,0 +1,127 @@
+/*
+ * Builds the frame allocator from the UEFI memory map and serialises access
+ * to it. Runs at boot (phys_init) and then in VMX root on any CPU.
+ *
+ * The loader marked everything it handed over (kernel, images, boot_info,
+ * its page tables) with OS memory types, so memmap_free_ranges already
+ * leaves them out; the kernel image is also passed as an explicit reserved
+ * range in case a firmware merges types.
+ */
+#include "mm/phys.h"
+
+#include "lib/log.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/memmap.h"
+
+#define MAX_FREE_RANGES 256
+
+static struct frame_allocator frames;
+static struct mem_range free_ranges[MAX_FREE_RANGES];
+static uint64_t ram_bytes, limit;
+static volatile int lock;
+
+static void phys_lock(void)
+{
+	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void phys_unlock(void)
+{
+	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+}
+
+static uint64_t highest_address(const struct boot_info *info)
+{
+	const uint8_t *map = (const uint8_t *)info->memmap_phys;
+	uint64_t off, top = 4ULL << 30;
+
+	for (off = 0; off + sizeof(struct efi_mem_desc) <= info->memmap_size;
+	     off += info->memmap_desc_size) {
+		const struct efi_mem_desc *d = (const void *)(map + off);
+		uint64_t end = d->physical_start + d->number_of_pages * PAGE_SIZE;
+
+		if (end > top)
+			top = end;
+	}
+	return (top + 0x1fffffULL) & ~0x1fffffULL;
+}
+
+int phys_init(const struct boot_info *info)
+{
+	struct mem_range reserved[2] = {
+		{ info->kernel_phys, info->kernel_size },
+		{ info->memmap_phys, info->memmap_size },
+	};
+	size_t n, i, best = 0, bitmap_bytes;
+	bool truncated = false;
+	uint64_t storage;
+
+	n = memmap_free_ranges((const void *)info->memmap_phys, info->memmap_size,
+			       info->memmap_desc_size, reserved, 2, free_ranges, MAX_FREE_RANGES,
+			       &truncated);
+	if (!n)
+		return -1;
+	if (truncated)
+		log_warn("phys: memory map has more than %u free ranges; ignoring the rest",
+			 MAX_FREE_RANGES);
+	ram_bytes = memmap_ram_bytes((const void *)info->memmap_phys, info->memmap_size,
+				     info->memmap_desc_size);
+	limit = highest_address(info);
+
+	/* The bitmap lives at the start of the largest free range. */
+	for (i = 1; i < n; i++)
+		if (free_ranges[i].size > free_ranges[best].size)
+			best = i;
+	bitmap_bytes = frame_bitmap_bytes(free_ranges, n);
+	if (bitmap_bytes > free_ranges[best].size)
+		return -1;
+	storage = free_ranges[best].base;
+	memset(phys_to_virt(storage), 0, bitmap_bytes);
+	return frame_init(&frames, free_ranges, n, phys_to_virt(storage), bitmap_bytes, storage);
+}
+
+uint64_t phys_alloc_contig(uint64_t pages, uint64_t align_pages)
+{
+	uint64_t p;
+
+	phys_lock();
+	p = frame_alloc_contig(&frames, pages, align_pages);
+	phys_unlock();
+	if (p)
+		memset(phys_to_virt(p), 0, pages * PAGE_SIZE);
+	return p;
+}
+
+uint64_t phys_alloc_page(void)
+{
+	return phys_alloc_contig(1, 1);
+}
+
+void phys_free(uint64_t phys, uint64_t pages)
+{
+	int bad;
+
+	phys_lock();
+	bad = frame_free(&frames, phys, pages);
+	phys_unlock();
+	if (bad)
+		log_error("phys: refused to free %llu pages at 0x%llx: not allocated",
+			  (unsigned long long)pages, (unsigned long long)phys);
+}
+
+uint64_t phys_free_pages(void)
+{
+	return frames.free_frames;
+}
+
+uint64_t phys_ram_bytes(void)
+{
+	return ram_bytes;
+}
+
+uint64_t phys_limit(void)
+{
+	return limit;
+}

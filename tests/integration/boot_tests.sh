@@ -1,0 +1,101 @@
+# Boot-foundation tests: the loader's handling of bad input (QEMU, fast), the
+# kernel's verdict on a CPU without VT-x (QEMU TCG), and a full boot to
+# `hv: ready` on a VT-x CPU (Bochs). Source after harness.sh; each t_* is
+# one test.
+
+# An hv.cfg that makes the hypervisor power off when it is done, so a run
+# ends by itself.
+poweroff_cfg() {
+	cat >"$1/EFI/hv/hv.cfg" <<CFG
+[hypervisor]
+log_level = info
+cmdline = when_done=poweroff
+CFG
+}
+
+# QEMU boots of the loader stop once it says it returns to the firmware.
+LOADER_GAVE_UP='returning to the firmware'
+
+t_loader_missing_kernel() {
+	out=$WORK/loader_missing_kernel
+	esp=$(make_esp loader_missing_kernel)
+	rm "$esp/EFI/hv/hvkernel.elf"
+	boot_and_wait qemu "$esp" "$out" 120 "$LOADER_GAVE_UP"
+	expect "$out" 'hvloader: error: cannot load the kernel .EFI.hv.hvkernel.elf: not found' "the missing-kernel message"
+	expect_end "$out" matched
+	finish_test loader_missing_kernel "$out"
+}
+
+t_loader_bad_config() {
+	out=$WORK/loader_bad_config
+	esp=$(make_esp loader_bad_config)
+	printf '[hypervisor]\nlog_level = info\nmemory 256\n' >"$esp/EFI/hv/hv.cfg"
+	boot_and_wait qemu "$esp" "$out" 120 "$LOADER_GAVE_UP"
+	expect "$out" "hvloader: error: hv.cfg:3: .*'='" "the file, line number and what was expected"
+	expect_end "$out" matched
+	finish_test loader_bad_config "$out"
+}
+
+t_loader_missing_image() {
+	out=$WORK/loader_missing_image
+	esp=$(make_esp loader_missing_image)
+	printf '[hypervisor]\n\n[guest linux]\nkernel = vmlinuz-absent\nmemory = 128M\n' >"$esp/EFI/hv/hv.cfg"
+	boot_and_wait qemu "$esp" "$out" 120 "$LOADER_GAVE_UP"
+	expect "$out" "hvloader: error: hv.cfg:3: guest 'linux': kernel=vmlinuz-absent: not found" "the missing-image message"
+	expect_end "$out" matched
+	finish_test loader_missing_image "$out"
+}
+
+t_loader_corrupt_elf() {
+	out=$WORK/loader_corrupt_elf
+	esp=$(make_esp loader_corrupt_elf)
+	# Keep the ELF magic but claim a 32-bit class.
+	printf '\001' | dd of="$esp/EFI/hv/hvkernel.elf" bs=1 seek=4 conv=notrunc 2>/dev/null
+	boot_and_wait qemu "$esp" "$out" 120 "$LOADER_GAVE_UP"
+	expect "$out" 'hvloader: error: .EFI.hv.hvkernel.elf is not a valid kernel: .*64' "the corrupt-ELF message"
+	expect_end "$out" matched
+	finish_test loader_corrupt_elf "$out"
+}
+
+t_loader_no_memory() {
+	out=$WORK/loader_no_memory
+	esp=$(make_esp loader_no_memory)
+	printf '[hypervisor]\n\n[guest big]\nkernel = big.img\n' >"$esp/EFI/hv/hv.cfg"
+	truncate -s 300M "$esp/EFI/hv/big.img"
+	QEMU_MEM=256 boot_and_wait qemu "$esp" "$out" 180 "$LOADER_GAVE_UP"
+	expect "$out" "hvloader: error: hv.cfg:3: guest 'big': kernel=big.img: not enough memory" "the out-of-memory message"
+	expect_end "$out" matched
+	finish_test loader_no_memory "$out"
+}
+
+t_qemu_no_vtx() {
+	out=$WORK/qemu_no_vtx
+	esp=$(make_esp qemu_no_vtx)
+	poweroff_cfg "$esp"
+	boot_and_wait qemu "$esp" "$out" 180 ""
+	expect "$out" '^hv: hypervisor ' "the banner"
+	expect "$out" '^hv: VT-x not available: CPUID reports no VMX' "one clear line naming the reason"
+	expect "$out" '^hv: powering off' "an orderly power-off"
+	expect_not "$out" 'CPU exception|panic' "a crash"
+	expect_not "$out" '^hv: ready' "a ready hypervisor without VT-x"
+	expect_end "$out" 'exit 0'
+	finish_test qemu_no_vtx "$out"
+}
+
+t_bochs_ready() {
+	out=$WORK/bochs_ready
+	esp=$(make_esp bochs_ready)
+	poweroff_cfg "$esp"
+	boot_and_wait bochs "$esp" "$out" 600 ""
+	expect "$out" '^hv: hypervisor ' "the banner"
+	expect "$out" '^hv: CPU: .*GenuineIntel' "the CPU model"
+	expect "$out" '^hv: memory: [0-9]+ MiB RAM' "the memory size"
+	expect "$out" '^hv: CPUs: 1 ' "the CPU count"
+	expect "$out" '^hv: VT-x: .*EPT yes.*VPID yes, unrestricted guest yes, preemption timer yes' "the VT-x capabilities"
+	expect "$out" '^hv: ready' "hv: ready"
+	expect "$out" '^hv: powering off' "an orderly power-off"
+	expect_not "$out" 'CPU exception|panic' "a crash"
+	grep -q 'soft power off' "$out/bochs.log" "$out/emulator.out" 2>/dev/null ||
+		note_failure "Bochs did not report an ACPI soft power-off"
+	finish_test bochs_ready "$out"
+}

@@ -1,0 +1,107 @@
+/*
+ * Basic VM-exit reasons (SDM Vol. 3C Appendix C) and the bits around them in
+ * the exit-reason field (SDM 24.9.1), with short names for statistics and
+ * dumps.
+ *
+ * Pure constants and a lookup: VMX root, any context, and host tests.
+ */
+#ifndef VMM_EXIT_REASON_H
+#define VMM_EXIT_REASON_H
+
+#include <stdint.h>
+
+/* Exit-reason field layout, SDM 24.9.1 (table 24-15). */
+#define EXIT_REASON_BASIC_MASK 0xffffU
+#define EXIT_REASON_ENCLAVE_MODE (1U << 27)
+#define EXIT_REASON_PENDING_MTF (1U << 28)
+#define EXIT_REASON_FROM_VMX_ROOT (1U << 29)
+#define EXIT_REASON_ENTRY_FAILURE (1U << 31)
+
+#define EXIT_REASON_EXCEPTION_NMI 0U
+#define EXIT_REASON_EXTERNAL_INTERRUPT 1U
+#define EXIT_REASON_TRIPLE_FAULT 2U
+#define EXIT_REASON_INIT 3U
+#define EXIT_REASON_SIPI 4U
+#define EXIT_REASON_IO_SMI 5U
+#define EXIT_REASON_OTHER_SMI 6U
+#define EXIT_REASON_INTERRUPT_WINDOW 7U
+#define EXIT_REASON_NMI_WINDOW 8U
+#define EXIT_REASON_TASK_SWITCH 9U
+#define EXIT_REASON_CPUID 10U
+#define EXIT_REASON_GETSEC 11U
+#define EXIT_REASON_HLT 12U
+#define EXIT_REASON_INVD 13U
+#define EXIT_REASON_INVLPG 14U
+#define EXIT_REASON_RDPMC 15U
+#define EXIT_REASON_RDTSC 16U
+#define EXIT_REASON_RSM 17U
+#define EXIT_REASON_VMCALL 18U
+#define EXIT_REASON_VMCLEAR 19U
+#define EXIT_REASON_VMLAUNCH 20U
+#define EXIT_REASON_VMPTRLD 21U
+#define EXIT_REASON_VMPTRST 22U
+#define EXIT_REASON_VMREAD 23U
+#define EXIT_REASON_VMRESUME 24U
+#define EXIT_REASON_VMWRITE 25U
+#define EXIT_REASON_VMXOFF 26U
+#define EXIT_REASON_VMXON 27U
+#define EXIT_REASON_CR_ACCESS 28U
+#define EXIT_REASON_DR_ACCESS 29U
+#define EXIT_REASON_IO_INSTRUCTION 30U
+#define EXIT_REASON_RDMSR 31U
+#define EXIT_REASON_WRMSR 32U
+#define EXIT_REASON_INVALID_GUEST_STATE 33U /* VM-entry failure */
+#define EXIT_REASON_MSR_LOADING 34U /* VM-entry failure */
+#define EXIT_REASON_MWAIT 36U
+#define EXIT_REASON_MONITOR_TRAP_FLAG 37U
+#define EXIT_REASON_MONITOR 39U
+#define EXIT_REASON_PAUSE 40U
+#define EXIT_REASON_MACHINE_CHECK 41U /* VM-entry failure */
+#define EXIT_REASON_TPR_BELOW_THRESHOLD 43U
+#define EXIT_REASON_APIC_ACCESS 44U
+#define EXIT_REASON_VIRTUALIZED_EOI 45U
+#define EXIT_REASON_GDTR_IDTR_ACCESS 46U
+#define EXIT_REASON_LDTR_TR_ACCESS 47U
+#define EXIT_REASON_EPT_VIOLATION 48U
+#define EXIT_REASON_EPT_MISCONFIG 49U
+#define EXIT_REASON_INVEPT 50U
+#define EXIT_REASON_RDTSCP 51U
+#define EXIT_REASON_PREEMPTION_TIMER 52U
+#define EXIT_REASON_INVVPID 53U
+#define EXIT_REASON_WBINVD 54U /* WBINVD or WBNOINVD */
+#define EXIT_REASON_XSETBV 55U
+#define EXIT_REASON_APIC_WRITE 56U
+#define EXIT_REASON_RDRAND 57U
+#define EXIT_REASON_INVPCID 58U
+#define EXIT_REASON_VMFUNC 59U
+#define EXIT_REASON_ENCLS 60U
+#define EXIT_REASON_RDSEED 61U
+#define EXIT_REASON_PML_FULL 62U
+#define EXIT_REASON_XSAVES 63U
+#define EXIT_REASON_XRSTORS 64U
+#define EXIT_REASON_PCONFIG 65U
+#define EXIT_REASON_SPP_EVENT 66U
+#define EXIT_REASON_UMWAIT 67U
+#define EXIT_REASON_TPAUSE 68U
+#define EXIT_REASON_LOADIWKEY 69U
+#define EXIT_REASON_ENCLV 70U
+#define EXIT_REASON_ENQCMD_PASID_FAIL 72U
+#define EXIT_REASON_ENQCMDS_PASID_FAIL 73U
+#define EXIT_REASON_BUS_LOCK 74U
+#define EXIT_REASON_INSTRUCTION_TIMEOUT 75U
+#define EXIT_REASON_SEAMCALL 76U
+#define EXIT_REASON_TDCALL 77U
+#define EXIT_REASON_RDMSRLIST 78U
+#define EXIT_REASON_WRMSRLIST 79U
+
+/* One past the highest basic reason named above: the size of reason tables. */
+#define EXIT_REASON_MAX 80U
+
+/*
+ * A short lowercase name for a basic exit reason ("cpuid", "io",
+ * "ept-violation"); "unknown" for numbers the SDM leaves unused or that are
+ * beyond the table. Pass the basic reason (reason & EXIT_REASON_BASIC_MASK).
+ */
+const char *exit_reason_name(uint32_t reason);
+
+#endif
