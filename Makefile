@@ -108,7 +108,9 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -I. -DHOST_TEST \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_LDLIBS := -lcmocka
 
-# Each unit test: tests/unit/test_NAME.c plus the sources it exercises.
+# Each unit test: tests/unit/test_NAME.c plus the sources it exercises. Test
+# binaries depend on every header, so a changed header rebuilds them.
+ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
 UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
 unit_elf_check_SRCS := boot/elf_check.c
@@ -123,9 +125,9 @@ unit_ept_SRCS := mm/ept.c
 unit_vmx_names_SRCS := arch/x86/vmx_errors.c vmm/exit_reason.c
 
 define unit_test_rule
-$(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS)
+$(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(ALL_HEADERS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(HOST_CFLAGS) $$^ -o $$@ $$(HOST_LDLIBS)
+	$$(CC) $$(HOST_CFLAGS) $$(filter %.c,$$^) -o $$@ $$(HOST_LDLIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 
