@@ -31,26 +31,34 @@ KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T link
 KERNEL_C := \
 	lib/string.c lib/printf.c lib/log.c lib/logring.c lib/cmdline.c \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/exception.c \
-	arch/x86/vmx_detect.c \
-	mm/memmap.c mm/frame.c mm/phys.c mm/kpaging.c mm/heap.c \
+	arch/x86/vmx_detect.c arch/x86/vmx.c arch/x86/vmx_errors.c arch/x86/fpu.c \
+	mm/memmap.c mm/frame.c mm/phys.c mm/kpaging.c mm/heap.c mm/ept.c \
 	drivers/uart16550.c drivers/acpi.c drivers/power.c drivers/timer.c \
 	boot/hvcfg.c \
-	vmm/main.c
+	vmm/main.c vmm/images.c vmm/vm.c vmm/vcpu_setup.c vmm/sched.c vmm/inject.c \
+	vmm/exit.c vmm/exit_reason.c vmm/exit_cpuid.c vmm/exit_io.c vmm/exit_cr.c \
+	vmm/exit_ept.c vmm/msr.c vmm/hypercall.c vmm/vmcs_dump.c vmm/vmcs_check.c \
+	vmm/cpuid_policy.c vmm/guest_access.c vmm/guest_walk.c vmm/decode.c \
+	vmm/guest_boot.c vmm/io_bus.c vmm/vm_devices.c \
+	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c
 
-KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm
+KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm arch/x86/vmx_entry.asm
 
 KERNEL_OBJS := $(KERNEL_C:%.c=$(BUILD)/kernel/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/kernel/%.o)
 
 $(BUILD)/kernel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/kernel/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -MD $(@:.o=.d) -MP $< -o $@
+	@echo "  NASM    $<"
+	@$(NASM) -f elf64 -g -MD $(@:.o=.d) -MP $< -o $@
 
 $(BUILD)/hvkernel.elf: $(KERNEL_OBJS) linker.ld
-	$(LD) $(KERNEL_LDFLAGS) $(KERNEL_OBJS) -o $@
+	@echo "  LD      $@"
+	@$(LD) $(KERNEL_LDFLAGS) $(KERNEL_OBJS) -o $@
 
 # ---------------------------------------------------------------- loader ---
 
@@ -67,7 +75,8 @@ LOADER_OBJS := $(LOADER_C:%.c=$(BUILD)/loader/%.o)
 
 $(BUILD)/loader/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(LOADER_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	@echo "  CC      $< (loader)"
+	@$(CC) $(LOADER_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/loader.so: $(LOADER_OBJS)
 	$(LD) $(LOADER_LDFLAGS) $(EFI_LIB)/crt0-efi-x86_64.o $(LOADER_OBJS) -L$(EFI_LIB) -lefi -lgnuefi -o $@
@@ -77,15 +86,27 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
 		-j .rela -j .rel.* -j .rela.* -j .reloc --target=efi-app-x86_64 \
 		--subsystem=10 $< $@
 
+# ---- test guests ---
+
+GUESTS := selftest hostile bench
+GUEST_BINS := $(GUESTS:%=$(BUILD)/guests/%.bin)
+$(BUILD)/guests/%.bin: tests/guests/%.asm $(wildcard tests/guests/*.inc)
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -I tests/guests/ $< -o $@
+
 # ------------------------------------------------------ ESP and disk image ---
 
 ESP := $(BUILD)/esp
-ESP_FILES := $(ESP)/EFI/BOOT/BOOTX64.EFI $(ESP)/EFI/hv/hvkernel.elf $(ESP)/EFI/hv/hv.cfg
+ESP_FILES := $(ESP)/EFI/BOOT/BOOTX64.EFI $(ESP)/EFI/hv/hvkernel.elf $(ESP)/EFI/hv/hv.cfg \
+	$(GUESTS:%=$(ESP)/EFI/hv/%.bin)
 
 $(ESP)/EFI/BOOT/BOOTX64.EFI: $(BUILD)/BOOTX64.EFI
 	@mkdir -p $(dir $@)
 	cp $< $@
 $(ESP)/EFI/hv/hvkernel.elf: $(BUILD)/hvkernel.elf
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(ESP)/EFI/hv/%.bin: $(BUILD)/guests/%.bin
 	@mkdir -p $(dir $@)
 	cp $< $@
 $(ESP)/EFI/hv/hv.cfg: boot/hv.cfg.default
@@ -111,30 +132,41 @@ HOST_LDLIBS := -lcmocka
 # Each unit test: tests/unit/test_NAME.c plus the sources it exercises. Test
 # binaries depend on every header, so a changed header rebuilds them.
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
-UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names
+UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check
+unit_decode_SRCS := vmm/decode.c
+unit_guest_walk_SRCS := vmm/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
 unit_elf_check_SRCS := boot/elf_check.c
 unit_memmap_SRCS := mm/memmap.c
 unit_frame_SRCS := mm/frame.c
 unit_logring_SRCS := lib/logring.c
 unit_cmdline_SRCS := lib/cmdline.c
+unit_io_bus_SRCS := vmm/io_bus.c
 unit_printf_SRCS := lib/printf.c
 unit_acpi_SRCS := drivers/acpi.c
 unit_exitq_SRCS :=
 unit_ept_SRCS := mm/ept.c
 unit_vmx_names_SRCS := arch/x86/vmx_errors.c vmm/exit_reason.c
+unit_pic_SRCS := vmm/dev/pic.c
+unit_pit_SRCS := vmm/dev/pit.c
+unit_uart_SRCS := vmm/dev/uart.c
+unit_cpuid_policy_SRCS := vmm/cpuid_policy.c
+unit_vmcs_check_SRCS := vmm/vmcs_check.c
 
 define unit_test_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(ALL_HEADERS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(HOST_CFLAGS) $$(filter %.c,$$^) -o $$@ $$(HOST_LDLIBS)
+	@echo "  HOSTCC  $$@"
+	@$$(CC) $$(HOST_CFLAGS) $$(filter %.c,$$^) -o $$@ $$(HOST_LDLIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
+# Runs every test binary even after a failure, then fails if any did.
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+	@failed=""; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t || failed="$$failed $$t"; done; \
+	if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
 
 # ---------------------------------------------------------- emulator runs ---
 
@@ -167,3 +199,4 @@ clean:
 .PHONY: all esp unit run run-qemu run-kvm integration test bench deps clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+.SECONDARY:

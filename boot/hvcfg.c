@@ -246,6 +246,41 @@ static int guest_autostart(struct hvcfg_guest *g, struct hvcfg_str v, struct hvc
 			  "on, off, 1 or 0", hvcfg_echo(v), v.p);
 }
 
+static int guest_type(struct hvcfg_guest *g, struct hvcfg_str v, struct hvcfg_msg *m)
+{
+	static const char *const names[] = {
+		[HVCFG_TYPE_AUTO] = "auto", [HVCFG_TYPE_LINUX] = "linux",
+		[HVCFG_TYPE_MULTIBOOT] = "multiboot", [HVCFG_TYPE_REAL] = "real",
+		[HVCFG_TYPE_LONG] = "long",
+	};
+	uint8_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (hvcfg_eq_nocase(v, names[i])) {
+			g->type = i;
+			return 0;
+		}
+	}
+	return hvcfg_fail(m, "bad value '%.*s' for type: expected auto, linux, multiboot, real "
+			  "or long", hvcfg_echo(v), v.p);
+}
+
+/* Raw images sit in the guest's low 4 GiB, page-aligned or (real mode) 16-byte aligned. */
+static int guest_load(struct hvcfg_guest *g, struct hvcfg_str v, struct hvcfg_msg *m)
+{
+	uint64_t addr;
+	int rc = hvcfg_number(v, true, &addr);
+
+	if (rc == HVCFG_NUM_BAD)
+		return hvcfg_fail(m, "bad address '%.*s' for load: expected e.g. 0x8000",
+				  hvcfg_echo(v), v.p);
+	if (rc == HVCFG_NUM_RANGE || addr < 0x2000 || addr >= 0x100000000ULL || addr % 16)
+		return hvcfg_fail(m, "load = %.*s is out of range: expected a 16-byte aligned "
+				  "address from 0x2000 to below 4G", hvcfg_echo(v), v.p);
+	g->load_addr = addr;
+	return 0;
+}
+
 /* --------------------------------------------------- hypervisor values --- */
 
 static int hv_log_level(struct hvcfg_hypervisor *hv, struct hvcfg_str v, struct hvcfg_msg *m)
@@ -348,6 +383,8 @@ static const struct hvcfg_key hvcfg_guest_keys[] = {
 	{ "memory", guest_memory, NULL },
 	{ "vcpus", guest_vcpus, NULL },
 	{ "autostart", guest_autostart, NULL },
+	{ "type", guest_type, NULL },
+	{ "load", guest_load, NULL },
 };
 
 static const struct hvcfg_key hvcfg_hv_keys[] = {
@@ -364,7 +401,7 @@ static const struct hvcfg_key hvcfg_hv_keys[] = {
 static int hvcfg_lookup(const struct hvcfg_key *keys, size_t count, const char *section,
 			struct hvcfg_str key, struct hvcfg_msg *m)
 {
-	char list[96] = "";
+	char list[128] = "";
 	size_t i, at = 0;
 
 	for (i = 0; i < count; i++)

@@ -17,6 +17,8 @@
  *   memory = 512M             # plain number = MiB, as in Xen's xl
  *   vcpus = 2
  *   autostart = yes
+ *   type = auto               # auto | linux | multiboot | real | long
+ *   load = 0x8000             # raw images (real, long): load and entry address
  *
  * (No inline comments in real files: a cmdline may contain '#'.)
  */
@@ -32,6 +34,15 @@
 #define HVCFG_PATH_MAX 64     /* incl. NUL; equals BOOT_FILE_NAME_MAX */
 #define HVCFG_CMDLINE_MAX 256 /* incl. NUL */
 
+/* How a guest image is started (`type =`). */
+enum hvcfg_guest_type {
+	HVCFG_TYPE_AUTO = 0,  /* Linux bzImage or Multiboot, told apart by their headers */
+	HVCFG_TYPE_LINUX,     /* Linux x86 boot protocol, 64-bit entry */
+	HVCFG_TYPE_MULTIBOOT, /* Multiboot (version 1) */
+	HVCFG_TYPE_REAL,      /* raw image entered in 16-bit real mode at `load` */
+	HVCFG_TYPE_LONG,      /* raw image entered in 64-bit mode at `load` */
+};
+
 struct hvcfg_guest {
 	char name[HVCFG_NAME_MAX];
 	char kernel[HVCFG_PATH_MAX];
@@ -40,6 +51,8 @@ struct hvcfg_guest {
 	uint64_t memory_bytes;
 	uint32_t vcpus;
 	bool autostart;
+	uint8_t type;       /* enum hvcfg_guest_type */
+	uint64_t load_addr; /* raw images: guest-physical load and entry address; 0 = default */
 	uint32_t line; /* line of its [guest] header */
 };
 

@@ -23,12 +23,105 @@
 #include "mm/heap.h"
 #include "mm/kpaging.h"
 #include "mm/phys.h"
+#include "arch/x86/fpu.h"
+#include "arch/x86/vmx.h"
+#include "vmm/hv.h"
+#include "vmm/images.h"
+#include "vmm/sched.h"
+#include "vmm/vcpu_setup.h"
+#include "vmm/vm.h"
 
 #define MiB (1024ULL * 1024)
 
 static struct hvcfg config;
 static struct acpi_info acpi;
 static struct vmx_caps vmx;
+
+const struct hvcfg *hv_config(void)
+{
+	return &config;
+}
+
+const struct vmx_caps *hv_vmx_caps(void)
+{
+	return &vmx;
+}
+
+/* The 8259s may still be programmed by the firmware: mask them, the hypervisor polls. */
+static void mask_legacy_pic(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+/* VMXON on the boot CPU, and the controls every VMCS will use. */
+static int start_vmx(const char **why)
+{
+	uint64_t vmxon = phys_alloc_page();
+
+	if (!vmxon) {
+		*why = "out of memory for the VMXON region";
+		return -1;
+	}
+	fpu_init_cpu();
+	if (vmx_on(vmx.vmcs_revision, vmxon, why))
+		return -1;
+	return vcpu_check_controls(why);
+}
+
+/*
+ * `corrupt_vmcs=NAME` on the command line breaks guest NAME's state on
+ * purpose (RFLAGS bit 15, which must be 0) so that a test can see how a
+ * failed VM entry is reported.
+ */
+static void corrupt_for_test(const struct boot_info *info, struct vm *vm)
+{
+	char name[HVCFG_NAME_MAX];
+
+	if (!cmdline_get(info->cmdline, "corrupt_vmcs", name, sizeof(name)) || strcmp(name, vm->name))
+		return;
+	log_warn("hv: corrupting guest %s's VMCS on purpose (corrupt_vmcs=%s)", vm->name, name);
+	vm->vcpus[0]->rflags |= 1ULL << 15;
+	vm->vcpus[0]->rflags_dirty = true;
+}
+
+static void start_guests(const struct boot_info *info)
+{
+	uint32_t i;
+
+	for (i = 0; i < config.guest_count; i++) {
+		const struct hvcfg_guest *g = &config.guests[i];
+		const char *why;
+		struct vm *vm;
+
+		if (!g->autostart)
+			continue;
+		vm = vm_create(g, &why);
+		if (!vm) {
+			log_error("hv: guest %s not started: %s", g->name, why);
+			continue;
+		}
+		corrupt_for_test(info, vm);
+	}
+}
+
+static void report_guests(void)
+{
+	uint32_t i, r;
+
+	for (i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_by_index(i);
+		uint64_t exits = 0;
+
+		if (!vm)
+			continue;
+		for (r = 0; r < vm->vcpu_count; r++)
+			exits += vm->vcpus[r]->exits_total;
+		log_info("hv: guest %s (id %u): %s, %llu exits%s%s", vm->name, vm->id,
+			 vm_state_name(vm->state), (unsigned long long)exits,
+			 vm->end_reason[0] ? ": " : "", vm->end_reason);
+	}
+}
 
 static const void *acpi_map_identity(uint64_t phys, size_t len, void *ctx)
 {
@@ -91,6 +184,7 @@ void kmain(struct boot_info *info)
 	const char *why;
 
 	uart_init(UART_COM1, 115200);
+	mask_legacy_pic();
 	log_set_sink(uart_write);
 	exception_set_emergency_writer(uart_puts);
 	gdt_init_cpu(0);
@@ -125,6 +219,14 @@ void kmain(struct boot_info *info)
 		log_error("hv: VT-x not available: %s", vmx.reason);
 		finish(info);
 	}
+	if (start_vmx(&why)) {
+		log_error("hv: VT-x not usable: %s", why);
+		finish(info);
+	}
+	images_init(info);
 	log_info("hv: ready");
+	start_guests(info);
+	sched_run();
+	report_guests();
 	finish(info);
 }

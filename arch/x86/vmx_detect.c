@@ -11,6 +11,7 @@
 #define CPUID1_ECX_VMX (1U << 5)
 #define FC_LOCKED (1ULL << 0)
 #define FC_VMX_OUTSIDE_SMX (1ULL << 2)
+#define BASIC_INS_OUTS_INFO (1ULL << 54)
 #define BASIC_TRUE_CTLS (1ULL << 55)
 #define PROCBASED_SECONDARY (1ULL << 31)
 #define PINBASED_PREEMPTION_TIMER (1ULL << 6)
@@ -90,6 +91,7 @@ void vmx_detect(struct vmx_caps *c)
 	basic = rdmsr(MSR_IA32_VMX_BASIC);
 	c->vmcs_revision = basic & 0x7fffffffU;
 	c->true_ctls = basic & BASIC_TRUE_CTLS;
+	c->ins_outs_info = basic & BASIC_INS_OUTS_INFO;
 	pin_msr = c->true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS;
 	proc_msr = c->true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS;
 

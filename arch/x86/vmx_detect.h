@@ -16,6 +16,7 @@ struct vmx_caps {
 	uint32_t family, model, stepping;
 	bool feature_control_locked;
 	bool true_ctls;        /* IA32_VMX_BASIC bit 55: use the TRUE_* control MSRs */
+	bool ins_outs_info;    /* IA32_VMX_BASIC bit 54: INS/OUTS exits report instruction information */
 	uint32_t vmcs_revision;
 	bool ept, vpid, unrestricted_guest, preemption_timer, pml;
 	bool ept_2m, ept_1g, ept_wb, invept, invvpid;

@@ -7,12 +7,13 @@ cd "$(dirname "$0")/../.."
 . tests/integration/emu.sh
 . tests/integration/harness.sh
 . tests/integration/boot_tests.sh
+. tests/integration/vmx_tests.sh
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
 : >"$RESULTS"
 
-BOCHS_TESTS="t_bochs_ready"
+BOCHS_TESTS="t_bochs_ready t_bochs_guests t_bochs_entry_failure"
 QEMU_TESTS="t_qemu_no_vtx t_loader_missing_kernel t_loader_bad_config t_loader_missing_image
 	t_loader_corrupt_elf t_loader_no_memory"
 

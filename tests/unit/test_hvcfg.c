@@ -234,6 +234,19 @@ static void test_other_values(void **state)
 	assert_string_equal(cfg.guests[0].cmdline, "");
 	parse_ok(guest_file("initrd = \"  spaced name.img  \""));
 	assert_string_equal(cfg.guests[0].initrd, "  spaced name.img  ");
+	parse_ok(guest_file("type = real"));
+	assert_int_equal(cfg.guests[0].type, HVCFG_TYPE_REAL);
+	parse_ok(guest_file("type = Long"));
+	assert_int_equal(cfg.guests[0].type, HVCFG_TYPE_LONG);
+	parse_ok(guest_file("type = linux"));
+	assert_int_equal(cfg.guests[0].type, HVCFG_TYPE_LINUX);
+	parse_ok(guest_file("load = 0x8000"));
+	assert_int_equal(cfg.guests[0].load_addr, 0x8000);
+	parse_ok(guest_file("load = 1048576"));
+	assert_int_equal(cfg.guests[0].load_addr, 0x100000);
+	parse_ok(guest_file("vcpus = 2"));
+	assert_int_equal(cfg.guests[0].type, HVCFG_TYPE_AUTO);
+	assert_int_equal(cfg.guests[0].load_addr, 0);
 }
 
 /* Limits reached exactly are fine; one more is an error (see bad_cases). */
@@ -298,7 +311,12 @@ static const struct {
 	{ "guest without kernel", "[guest a]\nvcpus=2\n\n[hypervisor]\n", 1, "no kernel=|'a'" },
 	{ "last guest without kernel", "[guest a]\nkernel=k\n[guest b]\nmemory=1G", 3, "no kernel=|'b'" },
 	{ "unknown guest key", "[guest a]\nkernel=k\nmem = 1G\n", 3,
-	  "unknown key 'mem'|kernel, initrd, cmdline, memory, vcpus, autostart" },
+	  "unknown key 'mem'|kernel, initrd, cmdline, memory, vcpus, autostart, type, load" },
+	{ "bad type", "[guest a]\nkernel=k\ntype = pv\n", 3, "bad value 'pv' for type|auto, linux" },
+	{ "load not a number", "[guest a]\nkernel=k\nload = here\n", 3, "bad address 'here'" },
+	{ "load too low", "[guest a]\nkernel=k\nload = 0x1000\n", 3, "load = 0x1000 is out of range" },
+	{ "load unaligned", "[guest a]\nkernel=k\nload = 0x8001\n", 3, "out of range|16-byte" },
+	{ "load above 4G", "[guest a]\nkernel=k\nload = 0x100000000\n", 3, "out of range" },
 	{ "guest key in hypervisor", "[hypervisor]\nvcpus = 1\n", 2,
 	  "unknown key 'vcpus'|[hypervisor]|log_level, serial, baud, console_ring, cmdline" },
 	{ "hypervisor key in guest", "[guest a]\nbaud = 9600\n", 2, "unknown key 'baud'|[guest a]" },

@@ -1,0 +1,26 @@
+/*
+ * FPU/SSE/AVX state of guests. The hypervisor itself never touches these
+ * registers (it is built with -mno-sse), so a guest's state stays in the
+ * CPU across its exits and is saved only when another vCPU takes the CPU.
+ */
+#ifndef ARCH_X86_FPU_H
+#define ARCH_X86_FPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FPU_AREA_SIZE 4096 /* enough for every XSAVE component a CPU reports today */
+
+/* Turns on CR4.OSFXSR/OSXMMEXCPT, and CR4.OSXSAVE where the CPU has XSAVE. */
+void fpu_init_cpu(void);
+bool fpu_has_xsave(void);
+
+/* Loads XCR0 (the guest's, before entering it). */
+void fpu_load_xcr0(uint64_t xcr0);
+
+/* Saves the current register state into `area` (64-byte aligned) for the components in xcr0. */
+void fpu_save(void *area, uint64_t xcr0);
+/* Loads XCR0 and then the state in `area`; a zeroed area gives the reset state. */
+void fpu_restore(const void *area, uint64_t xcr0);
+
+#endif

@@ -1,0 +1,99 @@
+# VMX-core tests under Bochs: the well-behaved test guest next to hostile
+# ones in a single boot, and a VM entry failure reported by field name.
+# Source after harness.sh and boot_tests.sh.
+
+# Every check the well-behaved guest reports; each must say PASS.
+SELFTEST_CHECKS="modes cpuid-hypervisor-bit cpuid-vmx-hidden cpuid-signature msr-pat msr-tsc
+	msr-unknown-gp msr-efer-reserved-gp io-debug-port-read io-unclaimed-read io-rep-outsb
+	io-rep-insb exception-ud exception-de exception-bp exception-pf vmx-insn-ud
+	vmcall-version vmcall-console-write vmcall-bad-buffer vmcall-unknown vmcall-mgmt-refused
+	hlt-timer-wakeup"
+
+guests_cfg() {
+	cat >"$1/EFI/hv/hv.cfg" <<CFG
+[hypervisor]
+log_level = info
+cmdline = when_done=poweroff
+
+[guest selftest]
+kernel = selftest.bin
+type = real
+memory = 16M
+autostart = yes
+
+[guest storm]
+kernel = hostile.bin
+type = long
+memory = 8M
+cmdline = storm
+autostart = yes
+
+[guest oob-read]
+kernel = hostile.bin
+type = long
+memory = 8M
+cmdline = oob-read
+autostart = yes
+
+[guest oob-write]
+kernel = hostile.bin
+type = long
+memory = 8M
+cmdline = oob-write
+autostart = yes
+
+[guest hv-write]
+kernel = hostile.bin
+type = long
+memory = 8M
+cmdline = hv-write
+autostart = yes
+CFG
+}
+
+t_bochs_guests() {
+	out=$WORK/bochs_guests
+	esp=$(make_esp bochs_guests)
+	guests_cfg "$esp"
+	boot_and_wait bochs "$esp" "$out" 900 ""
+	expect "$out" '^hv: ready' "hv: ready"
+	for c in $SELFTEST_CHECKS; do
+		expect "$out" "^guest selftest: PASS $c\$" "selftest check $c to pass"
+	done
+	expect_not "$out" '^guest selftest: FAIL' "a failed selftest check"
+	expect "$out" '^guest selftest: selftest: done, [0-9]+ passed, 0 failed' "the selftest summary"
+	expect "$out" '^hv: guest selftest \(id [0-9]+\) stopped: shut down by the guest \(code 0\)' \
+		"the selftest guest's orderly shutdown"
+	expect "$out" '^guest storm: hostile: vmx-insn vmxon -> vector 6' "#UD for VMXON"
+	expect "$out" '^guest storm: hostile: about to triple-fault' "the storm to run to its end"
+	expect "$out" '^hv: guest storm \(id [0-9]+\) crashed: triple fault' "the triple fault report"
+	expect "$out" '^hv: guest oob-read \(id [0-9]+\) crashed: read of guest-physical 0x[0-9a-f]+, outside its RAM' \
+		"the out-of-RAM read report"
+	expect "$out" '^hv: guest oob-write \(id [0-9]+\) crashed: write of guest-physical' "the out-of-RAM write report"
+	expect "$out" '^hv: guest hv-write \(id [0-9]+\) crashed: write of guest-physical' "the hypervisor-address write report"
+	expect_not "$out" 'hostile: survived' "a hostile access that went unnoticed"
+	expect_not "$out" 'CPU exception|panic' "a host crash"
+	expect "$out" '^hv: powering off' "the host to outlive every guest"
+	finish_test bochs_guests "$out"
+}
+
+t_bochs_entry_failure() {
+	out=$WORK/bochs_entry_failure
+	esp=$(make_esp bochs_entry_failure)
+	cat >"$esp/EFI/hv/hv.cfg" <<CFG
+[hypervisor]
+cmdline = when_done=poweroff corrupt_vmcs=broken
+
+[guest broken]
+kernel = selftest.bin
+type = real
+memory = 4M
+autostart = yes
+CFG
+	boot_and_wait bochs "$esp" "$out" 600 ""
+	expect "$out" 'guest broken vCPU 0: VM entry failed: field GUEST_RFLAGS \(0x6820\)' \
+		"the broken field named"
+	expect "$out" '^hv: guest broken \(id [0-9]+\) crashed: VM entry failed' "the guest to end"
+	expect "$out" '^hv: powering off' "the host to run on"
+	finish_test bochs_entry_failure "$out"
+}

@@ -1,0 +1,112 @@
+/*
+ * A virtual CPU: its VMCS, the registers the entry stub saves, the exit
+ * state read once per exit, the event waiting to be injected, and per-reason
+ * exit counters. Runs in VMX root, interrupts off, on the physical CPU whose
+ * current VMCS is this vCPU's.
+ */
+#ifndef VMM_VCPU_H
+#define VMM_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/vmx.h"
+#include "vmm/exit_reason.h"
+
+struct vm;
+
+enum vcpu_state {
+	VCPU_RUNNABLE,
+	VCPU_HALTED,  /* HLT: sleeps until an interrupt is due (or for good with IF=0) */
+	VCPU_WAIT_SIPI, /* an application processor before the guest starts it */
+	VCPU_STOPPED, /* its VM ended */
+};
+
+/* What a VM exit reported, read from the VMCS once per exit. */
+struct vcpu_exit {
+	uint32_t reason; /* basic reason, bits 15:0 */
+	uint32_t full_reason;
+	uint64_t qualification;
+	uint32_t insn_len;
+	uint32_t insn_info;
+	uint32_t intr_info;
+	uint32_t intr_error;
+	uint32_t idt_vectoring;
+	uint32_t idt_vectoring_error;
+	uint64_t guest_phys;
+	uint64_t guest_linear;
+};
+
+/* An event to deliver on the next VM entry (VM-entry interruption information). */
+struct vcpu_event {
+	bool valid;
+	uint32_t info;
+	uint32_t error_code;
+	uint32_t insn_len; /* software interrupts and exceptions */
+};
+
+/* Where a vCPU starts: filled by the guest loader, written into the VMCS by vcpu_setup. */
+enum vcpu_boot_mode { BOOT_REAL, BOOT_PROTECTED, BOOT_LONG };
+
+struct vcpu_boot_state {
+	enum vcpu_boot_mode mode;
+	uint64_t rip, rsp;
+	uint16_t cs_selector; /* real mode: CS (base = selector << 4) */
+	uint64_t cr3;         /* long mode: the page tables the loader built */
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+};
+
+struct vcpu {
+	struct vm *vm;
+	uint32_t id;
+	uint16_t vpid;
+	enum vcpu_state state;
+
+	uint64_t vmcs_phys;
+	bool launched;
+	struct vcpu_boot_state boot;
+	uint32_t entry_ctls; /* VM-entry controls as set up (IA-32e mode bit follows the guest) */
+	struct guest_regs regs;
+
+	/* Cached guest state: read on exit, written back before entry when dirty. */
+	uint64_t rip, rsp, rflags;
+	bool rip_dirty, rsp_dirty, rflags_dirty;
+	bool clear_blocking; /* drop STI/MOV-SS blocking before the next entry */
+	struct vcpu_exit exit;
+
+	struct vcpu_event pending;
+	bool wants_interrupt_window;
+	uint64_t wake_tsc;      /* a halted vCPU with IF=1 wakes by then at the latest */
+	uint64_t xcr0;
+	void *fpu_area;         /* XSAVE area, valid while another vCPU holds the CPU */
+	uint64_t guest_msrs[6]; /* MSRs passed through but not switched by VMX (vmm/msr.h) */
+
+	/* Statistics. */
+	uint64_t exits_total;
+	uint64_t exits[EXIT_REASON_MAX + 1];
+	uint64_t run_tsc; /* host TSC ticks spent in the guest, for CPU shares */
+};
+
+/*
+ * Advances the guest's RIP past the instruction that exited. Blocking by
+ * STI or MOV SS covers only the next instruction, which this was: it ends
+ * here, as it would have on the CPU (so `sti; hlt` can take the interrupt).
+ */
+static inline void vcpu_skip_insn(struct vcpu *v)
+{
+	v->rip += v->exit.insn_len;
+	v->rip_dirty = true;
+	v->clear_blocking = true;
+}
+
+/* Guest GPR by the index used in exit qualifications (0 rax ... 15 r15; 4 is rsp). */
+uint64_t vcpu_gpr(struct vcpu *v, unsigned idx);
+void vcpu_set_gpr(struct vcpu *v, unsigned idx, uint64_t value);
+
+/* Queues a hardware exception for the next entry (replaces nothing already queued). */
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error_code);
+static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, 13, true, 0); }
+static inline void vcpu_inject_ud(struct vcpu *v) { vcpu_inject_exception(v, 6, false, 0); }
+
+#endif

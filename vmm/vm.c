@@ -1,0 +1,300 @@
+/*
+ * VM life cycle and guest memory. Runs in VMX root on the CPU that manages
+ * guests; the VM table is only changed there.
+ *
+ * Guest RAM is a list of 2 MiB host-contiguous chunks mapped at guest
+ * physical 0 with 2 MiB EPT pages: nothing of the hypervisor or of another
+ * guest is ever mapped into a VM's EPT.
+ */
+#include "vmm/vm.h"
+
+#include <stdarg.h>
+
+#include "arch/x86/cpu.h"
+#include "drivers/timer.h"
+#include "lib/log.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+#include "mm/phys.h"
+#include "vmm/guest_boot.h"
+#include "vmm/hv.h"
+#include "vmm/msr.h"
+#include "vmm/vcpu_setup.h"
+
+static struct vm *vms[VM_MAX];
+static uint32_t next_vm_id = 1;
+
+static const char *const state_names[] = {
+	[VM_RUNNING] = "running", [VM_PAUSED] = "paused", [VM_HALTED] = "halted",
+	[VM_STOPPED] = "stopped", [VM_CRASHED] = "crashed",
+};
+
+const char *vm_state_name(enum vm_state s)
+{
+	return s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+}
+
+bool vm_is_live(const struct vm *vm)
+{
+	return vm->state == VM_RUNNING || vm->state == VM_PAUSED || vm->state == VM_HALTED;
+}
+
+struct vm *vm_by_index(uint32_t i)
+{
+	return i < VM_MAX ? vms[i] : NULL;
+}
+
+uint64_t vm_now_ns(const struct vm *vm)
+{
+	uint64_t hz = timer_tsc_hz();
+	uint64_t ticks = rdtsc() - vm->start_tsc;
+
+	/* ticks * 1e9 / hz without overflowing for years of uptime */
+	return (ticks / hz) * 1000000000ULL + (ticks % hz) * 1000000000ULL / hz;
+}
+
+/* ------------------------------------------------------------ memory --- */
+
+bool vm_gpa_is_ram(const struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	return gpa < vm->ram_bytes && len <= vm->ram_bytes - gpa;
+}
+
+void *vm_gpa_to_hva(const struct vm *vm, uint64_t gpa)
+{
+	if (gpa >= vm->ram_bytes)
+		return NULL;
+	return phys_to_virt(vm->ram_chunks[gpa / VM_RAM_CHUNK] + gpa % VM_RAM_CHUNK);
+}
+
+int vm_copy_from_guest(const struct vm *vm, void *dst, uint64_t gpa, uint64_t len)
+{
+	uint8_t *d = dst;
+
+	if (!vm_gpa_is_ram(vm, gpa, len))
+		return -1;
+	while (len) {
+		uint64_t n = VM_RAM_CHUNK - gpa % VM_RAM_CHUNK;
+
+		if (n > len)
+			n = len;
+		memcpy(d, vm_gpa_to_hva(vm, gpa), n);
+		d += n, gpa += n, len -= n;
+	}
+	return 0;
+}
+
+int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
+{
+	const uint8_t *s = src;
+
+	if (!vm_gpa_is_ram(vm, gpa, len))
+		return -1;
+	while (len) {
+		uint64_t n = VM_RAM_CHUNK - gpa % VM_RAM_CHUNK;
+
+		if (n > len)
+			n = len;
+		memcpy(vm_gpa_to_hva(vm, gpa), s, n);
+		s += n, gpa += n, len -= n;
+	}
+	return 0;
+}
+
+static uint64_t ept_alloc_table(void *ctx)
+{
+	return phys_alloc_page();
+}
+
+static void ept_free_table(void *ctx, uint64_t phys)
+{
+	phys_free(phys, 1);
+}
+
+static void *ept_phys_to_virt(void *ctx, uint64_t phys)
+{
+	return phys_to_virt(phys);
+}
+
+static const struct ept_env ept_host_env = { ept_alloc_table, ept_free_table, ept_phys_to_virt, NULL };
+
+static int vm_alloc_ram(struct vm *vm, uint64_t bytes)
+{
+	uint32_t i, n = (uint32_t)((bytes + VM_RAM_CHUNK - 1) / VM_RAM_CHUNK);
+
+	vm->ram_chunks = kzalloc(n * sizeof(uint64_t));
+	if (!vm->ram_chunks)
+		return -1;
+	for (i = 0; i < n; i++) {
+		uint64_t hpa = phys_alloc_contig(VM_RAM_CHUNK / PAGE_SIZE, VM_RAM_CHUNK / PAGE_SIZE);
+		uint64_t len = bytes - (uint64_t)i * VM_RAM_CHUNK;
+
+		if (!hpa)
+			return -1;
+		vm->ram_chunks[i] = hpa;
+		vm->ram_chunk_count = i + 1;
+		if (len > VM_RAM_CHUNK)
+			len = VM_RAM_CHUNK;
+		if (ept_map(&vm->ept, (uint64_t)i * VM_RAM_CHUNK, hpa, len, EPT_R | EPT_W | EPT_X,
+			    EPT_MT_WB))
+			return -1;
+	}
+	vm->ram_bytes = bytes;
+	return 0;
+}
+
+/* ----------------------------------------------------------- console --- */
+
+void vm_console_output(struct vm *vm, const char *s, uint64_t len)
+{
+	uint64_t i;
+
+	logring_write(&vm->console, s, len);
+	/* The hypervisor's log gets whole lines, prefixed with the guest's name. */
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '\n' || vm->line_len == sizeof(vm->line) - 1) {
+			log_info("guest %s: %.*s", vm->name, (int)vm->line_len, vm->line);
+			vm->line_len = 0;
+			if (c == '\n')
+				continue;
+		}
+		if (c != '\r')
+			vm->line[vm->line_len++] = c;
+	}
+}
+
+static void debugcon_to_console(void *ctx, const char *s, uint64_t len)
+{
+	vm_console_output(ctx, s, len);
+}
+
+/* --------------------------------------------------------- life cycle --- */
+
+void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...)
+{
+	va_list ap;
+	uint32_t i;
+
+	if (!vm_is_live(vm))
+		return;
+	va_start(ap, fmt);
+	hv_vsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
+	va_end(ap);
+	if (vm->line_len)
+		vm_console_output(vm, "\n", 1);
+	vm->state = state;
+	for (i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i]->state = VCPU_STOPPED;
+	if (state == VM_CRASHED)
+		log_error("hv: guest %s (id %u) crashed: %s", vm->name, vm->id, vm->end_reason);
+	else
+		log_info("hv: guest %s (id %u) %s: %s", vm->name, vm->id, vm_state_name(state),
+			 vm->end_reason);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	uint32_t i;
+
+	for (i = 0; i < VM_MAX; i++)
+		if (vms[i] == vm)
+			vms[i] = NULL;
+	for (i = 0; i < vm->vcpu_count; i++)
+		vcpu_free(vm->vcpus[i]);
+	if (vm->ept.pml4_phys)
+		ept_destroy(&vm->ept);
+	for (i = 0; i < vm->ram_chunk_count; i++)
+		phys_free(vm->ram_chunks[i], VM_RAM_CHUNK / PAGE_SIZE);
+	kfree(vm->ram_chunks);
+	if (vm->io_bitmap)
+		phys_free(virt_to_phys(vm->io_bitmap), 2);
+	if (vm->msr_bitmap)
+		phys_free(virt_to_phys(vm->msr_bitmap), 1);
+	kfree(vm->console_buf);
+	kfree(vm);
+}
+
+static int vm_add_devices(struct vm *vm)
+{
+	vm->debugcon.out = debugcon_to_console;
+	vm->debugcon.ctx = vm;
+	pic_init(&vm->pic);
+	pit_init(&vm->pit, (struct irq_line){ vm_pic_irq_line, vm, 0 });
+	return io_bus_register(&vm->pio, DEBUGCON_PORT, 1, &debugcon_ops, &vm->debugcon, "debugcon") ||
+	       io_bus_register(&vm->pio, 0x20, 2, &vm_pic_ops, vm, "pic-master") ||
+	       io_bus_register(&vm->pio, 0xa0, 2, &vm_pic_ops, vm, "pic-slave") ||
+	       io_bus_register(&vm->pio, 0x4d0, 2, &vm_pic_ops, vm, "pic-elcr") ||
+	       io_bus_register(&vm->pio, 0x40, 4, &vm_pit_ops, vm, "pit") ||
+	       io_bus_register(&vm->pio, 0x61, 1, &vm_pit_ops, vm, "port61");
+}
+
+struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
+{
+	uint64_t bitmap;
+	struct vm *vm;
+	uint32_t slot, i;
+
+	for (slot = 0; slot < VM_MAX && vms[slot]; slot++)
+		;
+	if (slot == VM_MAX) {
+		*why = "too many guests";
+		return NULL;
+	}
+	vm = kzalloc(sizeof(*vm));
+	if (!vm) {
+		*why = "out of memory for the VM";
+		return NULL;
+	}
+	vm->cfg = *cfg;
+	memcpy(vm->name, cfg->name, sizeof(vm->name));
+	vm->state = VM_RUNNING;
+	*why = "out of memory for guest RAM";
+	if (ept_init(&vm->ept, &ept_host_env, true, false) || vm_alloc_ram(vm, cfg->memory_bytes))
+		goto fail;
+	vm->eptp = ept_eptp(&vm->ept);
+
+	*why = "out of memory for the VM's bitmaps and console";
+	bitmap = phys_alloc_contig(2, 1);
+	vm->io_bitmap = bitmap ? phys_to_virt(bitmap) : NULL;
+	bitmap = phys_alloc_page();
+	vm->msr_bitmap = bitmap ? phys_to_virt(bitmap) : NULL;
+	vm->console_buf = kzalloc(hv_config()->hv.console_ring_bytes);
+	if (!vm->io_bitmap || !vm->msr_bitmap || !vm->console_buf)
+		goto fail;
+	/* Every port exits: a guest never touches the machine's real devices. */
+	memset(vm->io_bitmap, 0xff, 2 * PAGE_SIZE);
+	msr_bitmap_init(vm->msr_bitmap);
+	logring_init(&vm->console, vm->console_buf, hv_config()->hv.console_ring_bytes);
+
+	*why = "cannot register the VM's devices";
+	if (vm_add_devices(vm))
+		goto fail;
+
+	*why = "out of memory for vCPUs";
+	for (i = 0; i < cfg->vcpus && i < VM_MAX_VCPUS; i++) {
+		vm->vcpus[i] = vcpu_create(vm, i);
+		if (!vm->vcpus[i])
+			goto fail;
+		vm->vcpu_count = i + 1;
+	}
+	vm->start_tsc = rdtsc();
+	vm->tsc_offset = -vm->start_tsc;
+	if (guest_boot(vm, why))
+		goto fail;
+	for (i = 0; i < vm->vcpu_count; i++)
+		if (vcpu_setup_vmcs(vm->vcpus[i], why))
+			goto fail;
+
+	vm->id = next_vm_id++;
+	vms[slot] = vm;
+	log_info("hv: guest %s (id %u) created: %llu MiB RAM, %u vCPU%s", vm->name, vm->id,
+		 (unsigned long long)(vm->ram_bytes >> 20), vm->vcpu_count,
+		 vm->vcpu_count == 1 ? "" : "s");
+	return vm;
+fail:
+	vm_destroy(vm);
+	return NULL;
+}

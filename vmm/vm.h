@@ -1,0 +1,92 @@
+/*
+ * A virtual machine: its RAM and EPT, its I/O buses and devices, its vCPUs,
+ * its console ring and its life cycle. The VM table is the hypervisor's only
+ * list of guests. Runs in VMX root.
+ */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot/hvcfg.h"
+#include "lib/logring.h"
+#include "mm/ept.h"
+#include "vmm/dev/debugcon.h"
+#include "vmm/dev/pic.h"
+#include "vmm/dev/pit.h"
+#include "vmm/io_bus.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm_devices.h"
+
+#define VM_MAX 16
+#define VM_MAX_VCPUS 8
+#define VM_RAM_CHUNK (2ULL << 20) /* guest RAM comes in 2 MiB host-contiguous chunks */
+
+enum vm_state {
+	VM_RUNNING,
+	VM_PAUSED,
+	VM_HALTED,   /* every vCPU executed HLT with interrupts off */
+	VM_STOPPED,  /* it shut itself down */
+	VM_CRASHED,  /* it did something that ended it (triple fault, bad access) */
+};
+
+struct vm {
+	uint32_t id;
+	char name[HVCFG_NAME_MAX];
+	enum vm_state state;
+	char end_reason[160];
+	struct hvcfg_guest cfg;
+
+	/* RAM: guest-physical [0, ram_bytes), host memory in 2 MiB chunks. */
+	uint64_t ram_bytes;
+	uint64_t *ram_chunks; /* host physical address of each chunk */
+	uint32_t ram_chunk_count;
+
+	struct ept ept;
+	uint64_t eptp;
+	uint8_t *io_bitmap;  /* 8 KiB: A (ports 0-0x7fff) then B */
+	uint8_t *msr_bitmap; /* 4 KiB */
+	struct io_bus pio;
+	struct io_bus mmio;
+
+	struct vcpu *vcpus[VM_MAX_VCPUS];
+	uint32_t vcpu_count;
+	uint64_t tsc_offset; /* guest TSC = host TSC + offset: starts near zero */
+	uint64_t start_tsc;
+
+	struct pic pic;
+	struct pit pit;
+	struct debugcon debugcon;
+
+	char *console_buf;
+	struct logring console; /* everything the guest printed */
+	char line[160];         /* the console line being assembled for the log */
+	uint32_t line_len;
+
+	uint64_t bad_hypercalls;
+};
+
+/* Creates a VM from a config section and the loaded image; NULL with *why on failure (nothing leaks). */
+struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why);
+/* Ends a VM: its vCPUs never run again; logs the reason. Memory stays until vm_destroy. */
+void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vm_destroy(struct vm *vm);
+
+struct vm *vm_by_index(uint32_t i); /* NULL for a free slot */
+const char *vm_state_name(enum vm_state s);
+bool vm_is_live(const struct vm *vm);
+
+/* Guest nanoseconds since the VM started. */
+uint64_t vm_now_ns(const struct vm *vm);
+
+/* Guest RAM access: false if [gpa, gpa+len) is not wholly guest RAM. */
+bool vm_gpa_is_ram(const struct vm *vm, uint64_t gpa, uint64_t len);
+void *vm_gpa_to_hva(const struct vm *vm, uint64_t gpa); /* NULL if not RAM; valid to the end of its 2 MiB chunk */
+int vm_copy_from_guest(const struct vm *vm, void *dst, uint64_t gpa, uint64_t len);
+int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
+
+/* Appends guest console output (debug port, UART, hypercall) to its ring and log. */
+void vm_console_output(struct vm *vm, const char *s, uint64_t len);
+
+#endif

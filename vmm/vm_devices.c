@@ -1,0 +1,84 @@
+/*
+ * Glue between a VM's platform device models (pure state machines in
+ * vmm/dev/) and the rest of the hypervisor: port handlers on the VM's I/O
+ * bus, interrupt lines into the PIC, guest time for the PIT, and interrupt
+ * delivery to the boot vCPU. Runs in VMX root.
+ */
+#include "vmm/vm_devices.h"
+
+#include "drivers/timer.h"
+#include "vmm/io_bus.h"
+#include "vmm/vm.h"
+
+static int pic_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
+{
+	struct vm *vm = opaque;
+	uint8_t v;
+
+	if (size != 1 || !pic_io_read(&vm->pic, (uint16_t)port, &v))
+		return -1;
+	*value = v;
+	return 0;
+}
+
+static int pic_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+{
+	struct vm *vm = opaque;
+
+	if (size != 1 || !pic_io_write(&vm->pic, (uint16_t)port, (uint8_t)value))
+		return -1;
+	return 0;
+}
+
+const struct io_ops vm_pic_ops = { pic_read, pic_write };
+
+static int pit_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
+{
+	struct vm *vm = opaque;
+	uint8_t v;
+
+	if (size != 1 || !pit_io_read(&vm->pit, (uint16_t)port, &v, vm_now_ns(vm)))
+		return -1;
+	*value = v;
+	return 0;
+}
+
+static int pit_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+{
+	struct vm *vm = opaque;
+
+	if (size != 1 || !pit_io_write(&vm->pit, (uint16_t)port, (uint8_t)value, vm_now_ns(vm)))
+		return -1;
+	return 0;
+}
+
+const struct io_ops vm_pit_ops = { pit_read, pit_write };
+
+void vm_pic_irq_line(void *ctx, unsigned line, bool level)
+{
+	struct vm *vm = ctx;
+
+	pic_set_irq(&vm->pic, line, level);
+}
+
+uint64_t vm_devices_update(struct vm *vm)
+{
+	uint64_t next_ns = pit_update(&vm->pit, vm_now_ns(vm));
+	uint64_t hz = timer_tsc_hz();
+
+	if (next_ns == UINT64_MAX)
+		return UINT64_MAX;
+	return vm->start_tsc + (next_ns / 1000000000ULL) * hz +
+	       (next_ns % 1000000000ULL) * hz / 1000000000ULL;
+}
+
+/* The PIC's output goes to the boot vCPU only, as on a PC in virtual-wire mode. */
+bool vm_devices_interrupt_pending(struct vcpu *v)
+{
+	return v->id == 0 && pic_pending_vector(&v->vm->pic) >= 0;
+}
+
+int vm_devices_ack_interrupt(struct vcpu *v)
+{
+	return v->id == 0 ? pic_ack(&v->vm->pic) : -1;
+}

@@ -1,0 +1,34 @@
+/*
+ * Wiring of a VM's platform devices (PIC, PIT) to its I/O bus and to its
+ * vCPUs: the port handlers, the PIC's interrupt lines, and the check before
+ * each VM entry for an interrupt to deliver.
+ */
+#ifndef VMM_VM_DEVICES_H
+#define VMM_VM_DEVICES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+struct io_ops;
+
+extern const struct io_ops vm_pic_ops;
+extern const struct io_ops vm_pit_ops;
+
+/* irq_line_fn for device lines wired to the PIC: ctx is the struct vm. */
+void vm_pic_irq_line(void *ctx, unsigned line, bool level);
+
+/*
+ * Brings the VM's timers up to now, raising their interrupt lines. Returns
+ * the host TSC at which the next timer interrupt is due, or UINT64_MAX.
+ */
+uint64_t vm_devices_update(struct vm *vm);
+
+/* True if the interrupt controller has an interrupt for this vCPU. */
+bool vm_devices_interrupt_pending(struct vcpu *v);
+
+/* The interrupt acknowledge cycle: the vector to deliver, or -1. */
+int vm_devices_ack_interrupt(struct vcpu *v);
+
+#endif
