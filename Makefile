@@ -39,7 +39,7 @@ KERNEL_C := \
 	vmm/exit.c vmm/exit_reason.c vmm/exit_cpuid.c vmm/exit_io.c vmm/exit_cr.c \
 	vmm/exit_ept.c vmm/msr.c vmm/hypercall.c vmm/vmcs_dump.c vmm/vmcs_check.c \
 	vmm/cpuid_policy.c vmm/guest_access.c vmm/guest_walk.c vmm/decode.c \
-	vmm/guest_boot.c vmm/io_bus.c vmm/vm_devices.c \
+	vmm/guest_boot.c vmm/io_bus.c vmm/vm_devices.c vmm/stats.c \
 	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c
 
 KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm arch/x86/vmx_entry.asm

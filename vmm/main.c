@@ -28,6 +28,7 @@
 #include "vmm/hv.h"
 #include "vmm/images.h"
 #include "vmm/sched.h"
+#include "vmm/stats.h"
 #include "vmm/vcpu_setup.h"
 #include "vmm/vm.h"
 
@@ -120,6 +121,7 @@ static void report_guests(void)
 		log_info("hv: guest %s (id %u): %s, %llu exits%s%s", vm->name, vm->id,
 			 vm_state_name(vm->state), (unsigned long long)exits,
 			 vm->end_reason[0] ? ": " : "", vm->end_reason);
+		stats_log_vm(vm);
 	}
 }
 

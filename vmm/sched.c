@@ -111,6 +111,9 @@ static void run_slice(struct vcpu *v)
 		vm_end(vm, VM_CRASHED, "VMPTRLD of vCPU %u failed", v->id);
 		return;
 	}
+	uint64_t exited_at = 0;
+	uint32_t last_reason = 0;
+
 	for (;;) {
 		uint64_t next_irq = vm_devices_update(vm), start;
 		int rc;
@@ -119,14 +122,19 @@ static void run_slice(struct vcpu *v)
 		inject_before_entry(v);
 		arm_preemption_timer(next_irq < slice_end ? next_irq : slice_end);
 		start = rdtsc();
+		if (exited_at && last_reason <= EXIT_REASON_MAX)
+			v->exit_tsc[last_reason] += start - exited_at;
 		rc = vmx_enter(&v->regs, v->launched);
-		v->run_tsc += rdtsc() - start;
+		exited_at = rdtsc();
+		v->run_tsc += exited_at - start;
 		if (rc) {
 			entry_failed(v, rc);
 			return;
 		}
 		v->launched = true;
-		if (exit_dispatch(v) != EXIT_RESUME || vm->state != VM_RUNNING ||
+		rc = exit_dispatch(v);
+		last_reason = v->exit.reason;
+		if (rc != EXIT_RESUME || vm->state != VM_RUNNING ||
 		    v->state != VCPU_RUNNABLE || rdtsc() >= slice_end)
 			return;
 	}

@@ -85,6 +85,7 @@ struct vcpu {
 	/* Statistics. */
 	uint64_t exits_total;
 	uint64_t exits[EXIT_REASON_MAX + 1];
+	uint64_t exit_tsc[EXIT_REASON_MAX + 1]; /* host TSC from each exit to the next entry, by reason */
 	uint64_t run_tsc; /* host TSC ticks spent in the guest, for CPU shares */
 };
 

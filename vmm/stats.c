@@ -1,0 +1,49 @@
+/*
+ * Exit statistics. Reads the per-vCPU counters the run loop keeps.
+ */
+#include "vmm/stats.h"
+
+#include "lib/log.h"
+#include "vmm/exit.h"
+#include "vmm/vm.h"
+
+#define STATS_LOG_TOP 6
+
+unsigned stats_top_exits(const struct vm *vm, struct exit_stat *out, unsigned max)
+{
+	unsigned n = 0, i, j;
+	uint32_t r;
+
+	for (r = 0; r <= EXIT_REASON_MAX; r++) {
+		struct exit_stat s = { r, 0, 0 };
+
+		for (i = 0; i < vm->vcpu_count; i++) {
+			s.count += vm->vcpus[i]->exits[r];
+			s.handling_tsc += vm->vcpus[i]->exit_tsc[r];
+		}
+		if (!s.count)
+			continue;
+		/* Insertion into the sorted top list. */
+		for (i = 0; i < n && out[i].count >= s.count; i++)
+			;
+		if (i >= max)
+			continue;
+		for (j = n < max ? n : max - 1; j > i; j--)
+			out[j] = out[j - 1];
+		out[i] = s;
+		if (n < max)
+			n++;
+	}
+	return n;
+}
+
+void stats_log_vm(const struct vm *vm)
+{
+	struct exit_stat top[STATS_LOG_TOP];
+	unsigned n = stats_top_exits(vm, top, STATS_LOG_TOP), i;
+
+	for (i = 0; i < n; i++)
+		log_info("hv: guest %s: %llu %s exits, %llu ticks each in the hypervisor", vm->name,
+			 (unsigned long long)top[i].count, exit_stat_name(top[i].reason),
+			 (unsigned long long)(top[i].handling_tsc / top[i].count));
+}

@@ -1,0 +1,25 @@
+/*
+ * Exit statistics of a VM, summed over its vCPUs: how many exits of each
+ * reason, and how long the hypervisor took from each exit to the next entry.
+ * Runs in VMX root.
+ */
+#ifndef VMM_STATS_H
+#define VMM_STATS_H
+
+#include <stdint.h>
+
+struct vm;
+
+struct exit_stat {
+	uint32_t reason;
+	uint64_t count;
+	uint64_t handling_tsc; /* total host TSC ticks spent handling them */
+};
+
+/* The `max` most frequent exit reasons of the VM, most frequent first; returns how many. */
+unsigned stats_top_exits(const struct vm *vm, struct exit_stat *out, unsigned max);
+
+/* Logs one line per frequent exit reason: count and average handling ticks. */
+void stats_log_vm(const struct vm *vm);
+
+#endif
