@@ -57,6 +57,12 @@ static int handle_triple_fault(struct vcpu *v)
 
 static int handle_hlt(struct vcpu *v)
 {
+	/*
+	 * Blocking by STI covers only the instruction after STI, which was
+	 * this HLT: drop it, as the CPU would, so that `sti; hlt` takes its
+	 * interrupt on the next entry without an interrupt-window exit.
+	 */
+	v->clear_blocking = true;
 	vcpu_skip_insn(v);
 	v->state = VCPU_HALTED;
 	return EXIT_YIELD;
@@ -183,9 +189,9 @@ static void read_exit_state(struct vcpu *v)
 	if (intr_info_valid(e->idt_vectoring) && intr_info_has_error(e->idt_vectoring))
 		e->idt_vectoring_error = vmcs_read32(VMCS_IDT_VECTORING_ERROR_CODE);
 	v->rip = vmcs_read64(VMCS_GUEST_RIP);
-	v->rsp = vmcs_read64(VMCS_GUEST_RSP);
 	v->rflags = vmcs_read64(VMCS_GUEST_RFLAGS);
-	v->rip_dirty = v->rsp_dirty = v->rflags_dirty = false;
+	v->rip_dirty = v->rflags_dirty = false;
+	v->rsp_valid = false; /* read on demand: few exits need it */
 }
 
 int exit_dispatch(struct vcpu *v)

@@ -42,7 +42,13 @@ uint64_t vcpu_gpr(struct vcpu *v, unsigned idx)
 {
 	uint64_t *slot = gpr_slot(v, idx);
 
-	return slot ? *slot : v->rsp;
+	if (slot)
+		return *slot;
+	if (!v->rsp_valid) {
+		v->rsp = vmcs_read64(VMCS_GUEST_RSP);
+		v->rsp_valid = true;
+	}
+	return v->rsp;
 }
 
 void vcpu_set_gpr(struct vcpu *v, unsigned idx, uint64_t value)
@@ -54,7 +60,7 @@ void vcpu_set_gpr(struct vcpu *v, unsigned idx, uint64_t value)
 		return;
 	}
 	v->rsp = value;
-	v->rsp_dirty = true;
+	v->rsp_valid = v->rsp_dirty = true;
 }
 
 /*

@@ -78,12 +78,22 @@ static void write_back_state(struct vcpu *v)
 	}
 }
 
-static void arm_preemption_timer(uint64_t deadline)
+/*
+ * Sets the VMX-preemption timer to fire at `deadline` (host TSC). Where the
+ * CPU saves the timer's remaining value on exit, it keeps counting across
+ * exits and is written only when the deadline moves or after it fired.
+ */
+static void arm_preemption_timer(struct vcpu *v, uint64_t deadline)
 {
-	uint64_t now = rdtsc(), ticks;
+	uint64_t now, ticks;
 
 	if (!(vcpu_pin_controls() & PIN_PREEMPTION_TIMER))
 		return;
+	if ((vcpu_exit_controls() & EXIT_SAVE_PREEMPTION_TIMER) && deadline == v->armed_deadline &&
+	    v->exit.reason != EXIT_REASON_PREEMPTION_TIMER)
+		return;
+	v->armed_deadline = deadline;
+	now = rdtsc();
 	ticks = deadline > now ? (deadline - now) >> hv_vmx_caps()->preemption_timer_shift : 0;
 	vmcs_write32(VMCS_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffULL ? 0xffffffffU : (uint32_t)ticks);
 }
@@ -102,6 +112,13 @@ static void entry_failed(struct vcpu *v, int rc)
 	       rc == 2 ? vmx_insn_error_name(err) : "VMfailInvalid");
 }
 
+static void account_exit(struct vcpu *v, uint32_t reason, uint64_t ticks)
+{
+	v->exit_tsc[reason] += ticks;
+	if (!v->exit_tsc_min[reason] || ticks < v->exit_tsc_min[reason])
+		v->exit_tsc_min[reason] = ticks > 0xffffffffULL ? 0xffffffffU : (uint32_t)ticks;
+}
+
 static void run_slice(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -114,16 +131,17 @@ static void run_slice(struct vcpu *v)
 	uint64_t exited_at = 0;
 	uint32_t last_reason = 0;
 
+	v->armed_deadline = 0;
 	for (;;) {
-		uint64_t next_irq = vm_devices_update(vm), start;
+		uint64_t next_irq = vm_devices_update_if_due(vm, rdtsc()), start;
 		int rc;
 
 		write_back_state(v);
 		inject_before_entry(v);
-		arm_preemption_timer(next_irq < slice_end ? next_irq : slice_end);
+		arm_preemption_timer(v, next_irq < slice_end ? next_irq : slice_end);
 		start = rdtsc();
 		if (exited_at && last_reason <= EXIT_REASON_MAX)
-			v->exit_tsc[last_reason] += start - exited_at;
+			account_exit(v, last_reason, start - exited_at);
 		rc = vmx_enter(&v->regs, v->launched);
 		exited_at = rdtsc();
 		v->run_tsc += exited_at - start;

@@ -15,11 +15,15 @@ unsigned stats_top_exits(const struct vm *vm, struct exit_stat *out, unsigned ma
 	uint32_t r;
 
 	for (r = 0; r <= EXIT_REASON_MAX; r++) {
-		struct exit_stat s = { r, 0, 0 };
+		struct exit_stat s = { r, 0, 0, 0 };
 
 		for (i = 0; i < vm->vcpu_count; i++) {
+			uint32_t fastest = vm->vcpus[i]->exit_tsc_min[r];
+
 			s.count += vm->vcpus[i]->exits[r];
 			s.handling_tsc += vm->vcpus[i]->exit_tsc[r];
+			if (fastest && (!s.fastest_tsc || fastest < s.fastest_tsc))
+				s.fastest_tsc = fastest;
 		}
 		if (!s.count)
 			continue;
@@ -43,7 +47,7 @@ void stats_log_vm(const struct vm *vm)
 	unsigned n = stats_top_exits(vm, top, STATS_LOG_TOP), i;
 
 	for (i = 0; i < n; i++)
-		log_info("hv: guest %s: %llu %s exits, %llu ticks each in the hypervisor", vm->name,
-			 (unsigned long long)top[i].count, exit_stat_name(top[i].reason),
-			 (unsigned long long)(top[i].handling_tsc / top[i].count));
+		log_info("hv: guest %s: %llu %s exits, %llu ticks each in the hypervisor (fastest %u)",
+			 vm->name, (unsigned long long)top[i].count, exit_stat_name(top[i].reason),
+			 (unsigned long long)(top[i].handling_tsc / top[i].count), top[i].fastest_tsc);
 }

@@ -14,6 +14,7 @@ struct exit_stat {
 	uint32_t reason;
 	uint64_t count;
 	uint64_t handling_tsc; /* total host TSC ticks spent handling them */
+	uint32_t fastest_tsc;  /* the fastest one: the handler's own path, without logging or timers */
 };
 
 /* The `max` most frequent exit reasons of the VM, most frequent first; returns how many. */

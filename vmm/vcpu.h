@@ -57,6 +57,12 @@ struct vcpu_boot_state {
 	uint16_t gdt_limit;
 };
 
+#define VCPU_CPUID_BASIC 0x20 /* leaves 0-0x1f */
+struct cpuid_answer {
+	uint32_t r[4]; /* eax ebx ecx edx */
+};
+#define VCPU_CPUID_EXT 9      /* leaves 0x80000000-0x80000008 */
+
 struct vcpu {
 	struct vm *vm;
 	uint32_t id;
@@ -70,15 +76,18 @@ struct vcpu {
 	struct guest_regs regs;
 
 	/* Cached guest state: read on exit, written back before entry when dirty. */
-	uint64_t rip, rsp, rflags;
-	bool rip_dirty, rsp_dirty, rflags_dirty;
+	uint64_t rip, rsp, rflags; /* rsp only while rsp_valid: use vcpu_rsp() */
+	bool rip_dirty, rsp_dirty, rflags_dirty, rsp_valid;
 	bool clear_blocking; /* drop STI/MOV-SS blocking before the next entry */
 	struct vcpu_exit exit;
 
 	struct vcpu_event pending;
 	bool wants_interrupt_window;
 	uint64_t wake_tsc;      /* a halted vCPU with IF=1 wakes by then at the latest */
+	uint64_t armed_deadline; /* what the preemption timer was last set to fire at */
 	uint64_t xcr0;
+	struct cpuid_answer cpuid_cache[VCPU_CPUID_BASIC + VCPU_CPUID_EXT]; /* see vmm/exit_cpuid.c */
+	uint64_t cpuid_cache_valid;
 	void *fpu_area;         /* XSAVE area, valid while another vCPU holds the CPU */
 	uint64_t guest_msrs[6]; /* MSRs passed through but not switched by VMX (vmm/msr.h) */
 
@@ -86,19 +95,15 @@ struct vcpu {
 	uint64_t exits_total;
 	uint64_t exits[EXIT_REASON_MAX + 1];
 	uint64_t exit_tsc[EXIT_REASON_MAX + 1]; /* host TSC from each exit to the next entry, by reason */
+	uint32_t exit_tsc_min[EXIT_REASON_MAX + 1]; /* the fastest such handling (0: none yet) */
 	uint64_t run_tsc; /* host TSC ticks spent in the guest, for CPU shares */
 };
 
-/*
- * Advances the guest's RIP past the instruction that exited. Blocking by
- * STI or MOV SS covers only the next instruction, which this was: it ends
- * here, as it would have on the CPU (so `sti; hlt` can take the interrupt).
- */
+/* Advances the guest's RIP past the instruction that exited. */
 static inline void vcpu_skip_insn(struct vcpu *v)
 {
 	v->rip += v->exit.insn_len;
 	v->rip_dirty = true;
-	v->clear_blocking = true;
 }
 
 /* Guest GPR by the index used in exit qualifications (0 rax ... 15 r15; 4 is rsp). */

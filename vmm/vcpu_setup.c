@@ -49,7 +49,9 @@ static struct ctl_request requests[CTL_COUNT] = {
 			"secondary processor-based" },
 	[CTL_EXIT] = { MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
 		       EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER,
-		       EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT, "VM-exit" },
+		       EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT |
+			       EXIT_SAVE_PREEMPTION_TIMER,
+		       "VM-exit" },
 	[CTL_ENTRY] = { MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS,
 			ENTRY_LOAD_IA32_EFER, ENTRY_LOAD_IA32_PAT | ENTRY_IA32E_MODE, "VM-entry" },
 };
@@ -311,6 +313,11 @@ int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 uint32_t vcpu_proc_controls(void)
 {
 	return ctl_value[CTL_PROC];
+}
+
+uint32_t vcpu_exit_controls(void)
+{
+	return ctl_value[CTL_EXIT];
 }
 
 uint32_t vcpu_pin_controls(void)

@@ -26,5 +26,6 @@ int vcpu_check_controls(const char **why);
 /* The controls as computed (for exit handlers that toggle window exiting). */
 uint32_t vcpu_proc_controls(void);
 uint32_t vcpu_pin_controls(void);
+uint32_t vcpu_exit_controls(void);
 
 #endif

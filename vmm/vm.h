@@ -57,6 +57,8 @@ struct vm {
 
 	struct pic pic;
 	struct pit pit;
+	uint64_t next_timer_tsc; /* host TSC of the next timer interrupt (UINT64_MAX: none) */
+	bool timers_dirty;       /* a guest reprogrammed a timer: recompute next_timer_tsc */
 	struct debugcon debugcon;
 
 	char *console_buf;

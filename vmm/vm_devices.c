@@ -39,6 +39,7 @@ static int pit_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
 
 	if (size != 1 || !pit_io_read(&vm->pit, (uint16_t)port, &v, vm_now_ns(vm)))
 		return -1;
+	vm->timers_dirty = true;
 	*value = v;
 	return 0;
 }
@@ -49,6 +50,7 @@ static int pit_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
 
 	if (size != 1 || !pit_io_write(&vm->pit, (uint16_t)port, (uint8_t)value, vm_now_ns(vm)))
 		return -1;
+	vm->timers_dirty = true;
 	return 0;
 }
 
@@ -66,16 +68,31 @@ uint64_t vm_devices_update(struct vm *vm)
 	uint64_t next_ns = pit_update(&vm->pit, vm_now_ns(vm));
 	uint64_t hz = timer_tsc_hz();
 
+	vm->timers_dirty = false;
 	if (next_ns == UINT64_MAX)
-		return UINT64_MAX;
-	return vm->start_tsc + (next_ns / 1000000000ULL) * hz +
-	       (next_ns % 1000000000ULL) * hz / 1000000000ULL;
+		vm->next_timer_tsc = UINT64_MAX;
+	else
+		vm->next_timer_tsc = vm->start_tsc + (next_ns / 1000000000ULL) * hz +
+				     (next_ns % 1000000000ULL) * hz / 1000000000ULL;
+	return vm->next_timer_tsc;
+}
+
+uint64_t vm_devices_update_if_due(struct vm *vm, uint64_t now_tsc)
+{
+	if (vm->timers_dirty || now_tsc >= vm->next_timer_tsc)
+		return vm_devices_update(vm);
+	return vm->next_timer_tsc;
 }
 
 /* The PIC's output goes to the boot vCPU only, as on a PC in virtual-wire mode. */
 bool vm_devices_interrupt_pending(struct vcpu *v)
 {
-	return v->id == 0 && pic_pending_vector(&v->vm->pic) >= 0;
+	const struct pic *pic = &v->vm->pic;
+
+	/* Nothing requested at all is the common case on an exit: answer it cheaply. */
+	if (v->id != 0 || !(pic->chip[0].irr | pic->chip[1].irr))
+		return false;
+	return pic_pending_vector(pic) >= 0;
 }
 
 int vm_devices_ack_interrupt(struct vcpu *v)

@@ -21,9 +21,13 @@ void vm_pic_irq_line(void *ctx, unsigned line, bool level);
 
 /*
  * Brings the VM's timers up to now, raising their interrupt lines. Returns
- * the host TSC at which the next timer interrupt is due, or UINT64_MAX.
+ * the host TSC at which the next timer interrupt is due, or UINT64_MAX, and
+ * keeps it in vm->next_timer_tsc.
  */
 uint64_t vm_devices_update(struct vm *vm);
+
+/* The same, but only when a timer is due or was reprogrammed: the per-entry fast path. */
+uint64_t vm_devices_update_if_due(struct vm *vm, uint64_t now_tsc);
 
 /* True if the interrupt controller has an interrupt for this vCPU. */
 bool vm_devices_interrupt_pending(struct vcpu *v);

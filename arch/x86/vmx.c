@@ -73,45 +73,18 @@ int vmcs_load(uint64_t phys)
 	return vmx_status(cf, zf);
 }
 
-static void report_access_error(const char *op, uint32_t field, uint8_t cf)
+void vmcs_access_failed(const char *op, uint32_t field, uint8_t no_current_vmcs)
 {
+	uint64_t err;
+
 	vmcs_access_errors++;
-	if (cf) {
+	if (no_current_vmcs) {
 		log_error("vmx: %s of field 0x%x failed: no current VMCS", op, field);
 		return;
 	}
-	uint64_t err;
 	__asm__ volatile("vmread %1, %0" : "=r"(err) : "r"((uint64_t)VMCS_VM_INSTRUCTION_ERROR) : "cc");
 	log_error("vmx: %s of field 0x%x failed: error %llu (%s)", op, field,
 		  (unsigned long long)err, vmx_insn_error_name((uint32_t)err));
-}
-
-uint64_t vmcs_read_raw(uint32_t field)
-{
-	uint64_t v = 0;
-	uint8_t cf, zf;
-
-	__asm__ volatile("vmread %3, %0; setc %1; setz %2"
-			 : "=r"(v), "=rm"(cf), "=rm"(zf)
-			 : "r"((uint64_t)field)
-			 : "cc");
-	if (cf || zf) {
-		report_access_error("VMREAD", field, cf);
-		return 0;
-	}
-	return v;
-}
-
-void vmcs_write_raw(uint32_t field, uint64_t value)
-{
-	uint8_t cf, zf;
-
-	__asm__ volatile("vmwrite %3, %2; setc %0; setz %1"
-			 : "=rm"(cf), "=rm"(zf)
-			 : "r"((uint64_t)field), "rm"(value)
-			 : "cc");
-	if (cf || zf)
-		report_access_error("VMWRITE", field, cf);
 }
 
 void invept(uint32_t type, uint64_t eptp)

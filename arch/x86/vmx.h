@@ -42,9 +42,41 @@ int vmx_on(uint32_t vmcs_revision, uint64_t vmxon_phys, const char **why);
 int vmcs_clear(uint64_t phys);
 int vmcs_load(uint64_t phys);
 
-/* Raw accessors; use the width-checked macros below. */
-uint64_t vmcs_read_raw(uint32_t field);
-void vmcs_write_raw(uint32_t field, uint64_t value);
+/* Logs a failed VMREAD/VMWRITE with its VM-instruction error (the slow path of the accessors). */
+void vmcs_access_failed(const char *op, uint32_t field, uint8_t no_current_vmcs);
+
+/*
+ * Raw accessors; use the width-checked macros below. Inline because every
+ * VM exit makes a dozen of them: the common path is VMREAD/VMWRITE and a
+ * flag test.
+ */
+static inline uint64_t vmcs_read_raw(uint32_t field)
+{
+	uint64_t v = 0;
+	uint8_t cf, zf;
+
+	__asm__ volatile("vmread %3, %0; setc %1; setz %2"
+			 : "=r"(v), "=qm"(cf), "=qm"(zf)
+			 : "r"((uint64_t)field)
+			 : "cc");
+	if (__builtin_expect(cf | zf, 0)) {
+		vmcs_access_failed("VMREAD", field, cf);
+		return 0;
+	}
+	return v;
+}
+
+static inline void vmcs_write_raw(uint32_t field, uint64_t value)
+{
+	uint8_t cf, zf;
+
+	__asm__ volatile("vmwrite %3, %2; setc %0; setz %1"
+			 : "=qm"(cf), "=qm"(zf)
+			 : "r"((uint64_t)field), "rm"(value)
+			 : "cc");
+	if (__builtin_expect(cf | zf, 0))
+		vmcs_access_failed("VMWRITE", field, cf);
+}
 
 #define VMCS_CHECK_WIDTH(field, w1, w2)                                                \
 	_Static_assert(VMCS_FIELD_WIDTH(field) == (w1) || VMCS_FIELD_WIDTH(field) == (w2), \
