@@ -148,6 +148,22 @@ static __attribute__((noreturn)) void finish(const struct boot_info *info)
 	cpu_halt_forever();
 }
 
+/*
+ * `crash=page_fault` on the command line makes the hypervisor touch its own
+ * unmapped stack guard page right after it switched to its page tables, so
+ * that a test can check the exception report (like Linux's lkdtm).
+ */
+static void crash_for_test(const struct boot_info *info)
+{
+	extern char boot_stack_guard[];
+	char what[16];
+
+	if (!cmdline_get(info->cmdline, "crash", what, sizeof(what)) || strcmp(what, "page_fault"))
+		return;
+	log_warn("hv: touching the stack guard page on purpose (crash=page_fault)");
+	*(volatile char *)boot_stack_guard = 1;
+}
+
 static void apply_config(const struct boot_info *info)
 {
 	struct hvcfg_error err;
@@ -206,6 +222,7 @@ void kmain(struct boot_info *info)
 		panic("no usable memory in the firmware's memory map");
 	if (kpaging_init(info))
 		panic("out of memory building the hypervisor's page tables");
+	crash_for_test(info);
 
 	if (!info->acpi_rsdp || acpi_parse(info->acpi_rsdp, acpi_map_identity, NULL, &acpi, &why)) {
 		log_warn("hv: no usable ACPI tables (%s): assuming one CPU, no ACPI power-off",

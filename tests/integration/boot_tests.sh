@@ -99,3 +99,18 @@ t_bochs_ready() {
 		note_failure "Bochs did not report an ACPI soft power-off"
 	finish_test bochs_ready "$out"
 }
+
+t_qemu_exception_report() {
+	out=$WORK/qemu_exception_report
+	esp=$(make_esp qemu_exception_report)
+	printf '[hypervisor]\ncmdline = crash=page_fault\n' >"$esp/EFI/hv/hv.cfg"
+	boot_and_wait qemu "$esp" "$out" 120 'hv: CPU halted'
+	expect "$out" '^hv: CPU exception 14: page fault \(#PF\), error code 0x2' "vector and error code (a write to a page not present)"
+	expect "$out" '^  RIP ffffffff8[0-9a-f]+  CS 0008' "RIP in the kernel"
+	expect "$out" '^  RSP [0-9a-f]+  SS [0-9a-f]+  CR2 ffffffff8[0-9a-f]+000' "CR2 at the guard page"
+	expect "$out" '^  RAX [0-9a-f]{16}  RBX' "the register dump"
+	expect "$out" '^hv: CPU halted' "a clean halt"
+	expect_not "$out" 'fault while reporting' "a recursive fault"
+	expect_end "$out" matched
+	finish_test qemu_exception_report "$out"
+}

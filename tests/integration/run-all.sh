@@ -15,7 +15,7 @@ mkdir -p "$WORK"
 
 BOCHS_TESTS="t_bochs_ready t_bochs_guests t_bochs_entry_failure"
 QEMU_TESTS="t_qemu_no_vtx t_loader_missing_kernel t_loader_bad_config t_loader_missing_image
-	t_loader_corrupt_elf t_loader_no_memory"
+	t_loader_corrupt_elf t_loader_no_memory t_qemu_exception_report"
 
 # Bochs tests in the background, at most two at once.
 (
