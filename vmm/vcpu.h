@@ -55,6 +55,7 @@ struct vcpu_boot_state {
 	uint64_t cr3;         /* long mode: the page tables the loader built */
 	uint64_t gdt_base;
 	uint16_t gdt_limit;
+	uint16_t code_sel, data_sel; /* protected and long mode; 0 means 0x08 and 0x10 */
 };
 
 #define VCPU_CPUID_BASIC 0x20 /* leaves 0-0x1f */

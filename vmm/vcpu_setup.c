@@ -204,6 +204,7 @@ static void setup_guest_state(struct vcpu *v)
 	uint64_t cr0_fixed = rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
 	uint64_t cr4_fixed = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
 	uint64_t cr0, cr4 = 0, efer = 0;
+	uint16_t cs = b->code_sel ? b->code_sel : 0x08, ds = b->data_sel ? b->data_sel : 0x10;
 	unsigned i;
 
 	switch (b->mode) {
@@ -216,17 +217,17 @@ static void setup_guest_state(struct vcpu *v)
 		break;
 	case BOOT_PROTECTED:
 		cr0 = CR0_PE | 0x10;
-		set_segment(VMCS_GUEST_CS_SELECTOR, 0x08, 0, 0xffffffff, AR_CODE32);
+		set_segment(VMCS_GUEST_CS_SELECTOR, cs, 0, 0xffffffff, AR_CODE32);
 		for (i = 0; i < 5; i++)
-			set_segment(data_segments[i], 0x10, 0, 0xffffffff, AR_DATA32);
+			set_segment(data_segments[i], ds, 0, 0xffffffff, AR_DATA32);
 		break;
 	default:
 		cr0 = CR0_PE | CR0_PG | CR0_WP | 0x10 | 0x20 | 0x2; /* + ET, NE, MP */
 		cr4 = CR4_PAE;
 		efer = EFER_LME | EFER_LMA;
-		set_segment(VMCS_GUEST_CS_SELECTOR, 0x08, 0, 0xffffffff, AR_CODE64);
+		set_segment(VMCS_GUEST_CS_SELECTOR, cs, 0, 0xffffffff, AR_CODE64);
 		for (i = 0; i < 5; i++)
-			set_segment(data_segments[i], 0x10, 0, 0xffffffff, AR_DATA32);
+			set_segment(data_segments[i], ds, 0, 0xffffffff, AR_DATA32);
 		break;
 	}
 	set_segment(VMCS_GUEST_LDTR_SELECTOR, 0, 0, 0, AR_LDT_UNUSABLE);

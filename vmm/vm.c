@@ -223,7 +223,11 @@ static int vm_add_devices(struct vm *vm)
 	vm->debugcon.ctx = vm;
 	pic_init(&vm->pic);
 	pit_init(&vm->pit, (struct irq_line){ vm_pic_irq_line, vm, 0 });
+	vuart_init(&vm->com[0], 0x3f8, (struct irq_line){ vm_pic_irq_line, vm, 4 }, vm_uart_tx, vm);
+	vuart_init(&vm->com[1], 0x2f8, (struct irq_line){ vm_pic_irq_line, vm, 3 }, vm_uart_tx, vm);
 	return io_bus_register(&vm->pio, DEBUGCON_PORT, 1, &debugcon_ops, &vm->debugcon, "debugcon") ||
+	       io_bus_register(&vm->pio, 0x3f8, 8, &vm_uart_ops, vm, "com1") ||
+	       io_bus_register(&vm->pio, 0x2f8, 8, &vm_uart_ops, vm, "com2") ||
 	       io_bus_register(&vm->pio, 0x20, 2, &vm_pic_ops, vm, "pic-master") ||
 	       io_bus_register(&vm->pio, 0xa0, 2, &vm_pic_ops, vm, "pic-slave") ||
 	       io_bus_register(&vm->pio, 0x4d0, 2, &vm_pic_ops, vm, "pic-elcr") ||

@@ -15,6 +15,7 @@
 #include "vmm/dev/debugcon.h"
 #include "vmm/dev/pic.h"
 #include "vmm/dev/pit.h"
+#include "vmm/dev/uart.h"
 #include "vmm/io_bus.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm_devices.h"
@@ -57,6 +58,7 @@ struct vm {
 
 	struct pic pic;
 	struct pit pit;
+	struct vuart com[2];      /* COM1 (0x3f8, IRQ 4) and COM2 (0x2f8, IRQ 3) */
 	uint64_t next_timer_tsc; /* host TSC of the next timer interrupt (UINT64_MAX: none) */
 	bool timers_dirty;       /* a guest reprogrammed a timer: recompute next_timer_tsc */
 	struct debugcon debugcon;

@@ -56,6 +56,38 @@ static int pit_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
 
 const struct io_ops vm_pit_ops = { pit_read, pit_write };
 
+/* The two UARTs share one handler: the port says which. */
+static struct vuart *uart_at(struct vm *vm, uint64_t port)
+{
+	return &vm->com[port >= 0x3f8 ? 0 : 1];
+}
+
+static int uart_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
+{
+	uint8_t v;
+
+	if (size != 1 || !vuart_io_read(uart_at(opaque, port), (uint16_t)port, &v))
+		return -1;
+	*value = v;
+	return 0;
+}
+
+static int uart_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+{
+	if (size != 1 || !vuart_io_write(uart_at(opaque, port), (uint16_t)port, (uint8_t)value))
+		return -1;
+	return 0;
+}
+
+const struct io_ops vm_uart_ops = { uart_read, uart_write };
+
+void vm_uart_tx(void *ctx, uint8_t byte)
+{
+	char c = (char)byte;
+
+	vm_console_output(ctx, &c, 1);
+}
+
 void vm_pic_irq_line(void *ctx, unsigned line, bool level)
 {
 	struct vm *vm = ctx;

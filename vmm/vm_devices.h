@@ -15,6 +15,10 @@ struct io_ops;
 
 extern const struct io_ops vm_pic_ops;
 extern const struct io_ops vm_pit_ops;
+extern const struct io_ops vm_uart_ops;
+
+/* A byte a guest UART sent: ctx is the struct vm. */
+void vm_uart_tx(void *ctx, uint8_t byte);
 
 /* irq_line_fn for device lines wired to the PIC: ctx is the struct vm. */
 void vm_pic_irq_line(void *ctx, unsigned line, bool level);
