@@ -39,8 +39,8 @@ KERNEL_C := \
 	vmm/exit.c vmm/exit_reason.c vmm/exit_cpuid.c vmm/exit_io.c vmm/exit_cr.c \
 	vmm/exit_ept.c vmm/msr.c vmm/hypercall.c vmm/vmcs_dump.c vmm/vmcs_check.c \
 	vmm/cpuid_policy.c vmm/guest_access.c vmm/guest_walk.c vmm/decode.c \
-	vmm/guest_boot.c vmm/io_bus.c vmm/vm_devices.c vmm/stats.c \
-	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c
+	vmm/guest_boot.c vmm/io_bus.c vmm/vm_devices.c vmm/vm_irq.c vmm/stats.c \
+	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c vmm/dev/lapic.c vmm/dev/ioapic.c
 
 KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm arch/x86/vmx_entry.asm
 
@@ -88,7 +88,7 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
 
 # ---- test guests ---
 
-GUESTS := selftest hostile bench
+GUESTS := selftest hostile bench mbtest
 GUEST_BINS := $(GUESTS:%=$(BUILD)/guests/%.bin)
 $(BUILD)/guests/%.bin: tests/guests/%.asm $(wildcard tests/guests/*.inc)
 	@mkdir -p $(dir $@)
@@ -132,7 +132,7 @@ HOST_LDLIBS := -lcmocka
 # Each unit test: tests/unit/test_NAME.c plus the sources it exercises. Test
 # binaries depend on every header, so a changed header rebuilds them.
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
-UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check
+UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot
 unit_decode_SRCS := vmm/decode.c
 unit_guest_walk_SRCS := vmm/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
@@ -152,6 +152,15 @@ unit_pit_SRCS := vmm/dev/pit.c
 unit_uart_SRCS := vmm/dev/uart.c
 unit_cpuid_policy_SRCS := vmm/cpuid_policy.c
 unit_vmcs_check_SRCS := vmm/vmcs_check.c
+unit_linux_boot_SRCS := vmm/linux_boot.c
+unit_multiboot_SRCS := vmm/multiboot.c
+unit_lapic_SRCS := vmm/dev/lapic.c
+unit_ioapic_SRCS := vmm/dev/ioapic.c
+unit_rtc_SRCS := vmm/dev/rtc.c
+unit_sysctl_SRCS := vmm/dev/sysctl.c
+unit_pci_SRCS := vmm/dev/pci.c
+unit_acpi_build_SRCS := vmm/acpi_build.c drivers/acpi.c
+unit_acpi_pm_SRCS := vmm/dev/acpi_pm.c
 
 define unit_test_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(ALL_HEADERS)

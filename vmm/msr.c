@@ -109,8 +109,7 @@ int handle_rdmsr(struct vcpu *v)
 		value = 0;
 		break;
 	case MSR_IA32_APIC_BASE:
-		/* No virtual LAPIC yet: report the architectural default, BSP flag per vCPU. */
-		value = 0xfee00000ULL | (1ULL << 11) | (v->id == 0 ? 1ULL << 8 : 0);
+		value = v->lapic.apic_base;
 		break;
 	default:
 		log_debug("guest %s: RDMSR 0x%x: not virtualized, #GP", v->vm->name, msr);
@@ -143,6 +142,15 @@ int handle_wrmsr(struct vcpu *v)
 		break;
 	case MSR_IA32_TSC:
 		vmcs_write64(VMCS_TSC_OFFSET, value - rdtsc());
+		break;
+	case MSR_IA32_APIC_BASE:
+		/* The LAPIC stays at 0xFEE00000 in xAPIC mode: only the global enable may change. */
+		if ((value & ~(LAPIC_BASE_ENABLE | LAPIC_BASE_BSP)) != LAPIC_MMIO_BASE ||
+		    (value & LAPIC_BASE_BSP) != (v->lapic.apic_base & LAPIC_BASE_BSP)) {
+			vcpu_inject_gp(v);
+			return EXIT_RESUME;
+		}
+		v->lapic.apic_base = value;
 		break;
 	case MSR_IA32_MISC_ENABLE:
 	case MSR_IA32_BIOS_SIGN_ID:

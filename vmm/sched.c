@@ -124,10 +124,21 @@ static void run_slice(struct vcpu *v)
 	struct vm *vm = v->vm;
 	uint64_t slice_end = rdtsc() + us_to_tsc(SLICE_US);
 
+	if (v->reset_vmcs) {
+		const char *why;
+
+		/* An application processor started by INIT-SIPI: a fresh VMCS in real mode. */
+		v->reset_vmcs = false;
+		if (vcpu_setup_vmcs(v, &why)) {
+			vm_end(vm, VM_CRASHED, "cannot start vCPU %u: %s", v->id, why);
+			return;
+		}
+	}
 	if (switch_to(v)) {
 		vm_end(vm, VM_CRASHED, "VMPTRLD of vCPU %u failed", v->id);
 		return;
 	}
+	vm->current = v;
 	uint64_t exited_at = 0;
 	uint32_t last_reason = 0;
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "arch/x86/vmx.h"
+#include "vmm/dev/lapic.h"
 #include "vmm/exit_reason.h"
 
 struct vm;
@@ -82,6 +83,8 @@ struct vcpu {
 	bool clear_blocking; /* drop STI/MOV-SS blocking before the next entry */
 	struct vcpu_exit exit;
 
+	struct lapic lapic;
+	bool reset_vmcs;     /* an INIT-SIPI gave it a new start: rewrite its VMCS before running it */
 	struct vcpu_event pending;
 	bool wants_interrupt_window;
 	uint64_t wake_tsc;      /* a halted vCPU with IF=1 wakes by then at the latest */

@@ -21,6 +21,7 @@
 #include "vmm/hv.h"
 #include "vmm/msr.h"
 #include "vmm/vcpu_setup.h"
+#include "vmm/vm_irq.h"
 
 static struct vm *vms[VM_MAX];
 static uint32_t next_vm_id = 1;
@@ -222,9 +223,9 @@ static int vm_add_devices(struct vm *vm)
 	vm->debugcon.out = debugcon_to_console;
 	vm->debugcon.ctx = vm;
 	pic_init(&vm->pic);
-	pit_init(&vm->pit, (struct irq_line){ vm_pic_irq_line, vm, 0 });
-	vuart_init(&vm->com[0], 0x3f8, (struct irq_line){ vm_pic_irq_line, vm, 4 }, vm_uart_tx, vm);
-	vuart_init(&vm->com[1], 0x2f8, (struct irq_line){ vm_pic_irq_line, vm, 3 }, vm_uart_tx, vm);
+	pit_init(&vm->pit, (struct irq_line){ vm_isa_irq_line, vm, 0 });
+	vuart_init(&vm->com[0], 0x3f8, (struct irq_line){ vm_isa_irq_line, vm, 4 }, vm_uart_tx, vm);
+	vuart_init(&vm->com[1], 0x2f8, (struct irq_line){ vm_isa_irq_line, vm, 3 }, vm_uart_tx, vm);
 	return io_bus_register(&vm->pio, DEBUGCON_PORT, 1, &debugcon_ops, &vm->debugcon, "debugcon") ||
 	       io_bus_register(&vm->pio, 0x3f8, 8, &vm_uart_ops, vm, "com1") ||
 	       io_bus_register(&vm->pio, 0x2f8, 8, &vm_uart_ops, vm, "com2") ||
@@ -232,7 +233,9 @@ static int vm_add_devices(struct vm *vm)
 	       io_bus_register(&vm->pio, 0xa0, 2, &vm_pic_ops, vm, "pic-slave") ||
 	       io_bus_register(&vm->pio, 0x4d0, 2, &vm_pic_ops, vm, "pic-elcr") ||
 	       io_bus_register(&vm->pio, 0x40, 4, &vm_pit_ops, vm, "pit") ||
-	       io_bus_register(&vm->pio, 0x61, 1, &vm_pit_ops, vm, "port61");
+	       io_bus_register(&vm->pio, 0x61, 1, &vm_pit_ops, vm, "port61") ||
+	       io_bus_register(&vm->mmio, LAPIC_MMIO_BASE, LAPIC_MMIO_SIZE, &vm_lapic_ops, vm, "lapic") ||
+	       io_bus_register(&vm->mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, &vm_ioapic_ops, vm, "ioapic");
 }
 
 struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
@@ -284,6 +287,7 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 			goto fail;
 		vm->vcpu_count = i + 1;
 	}
+	vm_irq_init(vm);
 	vm->start_tsc = rdtsc();
 	vm->tsc_offset = -vm->start_tsc;
 	if (guest_boot(vm, why))

@@ -13,6 +13,7 @@
 #include "lib/logring.h"
 #include "mm/ept.h"
 #include "vmm/dev/debugcon.h"
+#include "vmm/dev/ioapic.h"
 #include "vmm/dev/pic.h"
 #include "vmm/dev/pit.h"
 #include "vmm/dev/uart.h"
@@ -59,6 +60,8 @@ struct vm {
 	struct pic pic;
 	struct pit pit;
 	struct vuart com[2];      /* COM1 (0x3f8, IRQ 4) and COM2 (0x2f8, IRQ 3) */
+	struct ioapic ioapic;
+	struct vcpu *current;     /* the vCPU whose exit is being handled (MMIO to "its" LAPIC) */
 	uint64_t next_timer_tsc; /* host TSC of the next timer interrupt (UINT64_MAX: none) */
 	bool timers_dirty;       /* a guest reprogrammed a timer: recompute next_timer_tsc */
 	struct debugcon debugcon;

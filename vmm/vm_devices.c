@@ -6,7 +6,9 @@
  */
 #include "vmm/vm_devices.h"
 
+#include "arch/x86/cpu.h"
 #include "drivers/timer.h"
+#include "vmm/vm_irq.h"
 #include "vmm/io_bus.h"
 #include "vmm/vm.h"
 
@@ -88,17 +90,19 @@ void vm_uart_tx(void *ctx, uint8_t byte)
 	vm_console_output(ctx, &c, 1);
 }
 
-void vm_pic_irq_line(void *ctx, unsigned line, bool level)
-{
-	struct vm *vm = ctx;
-
-	pic_set_irq(&vm->pic, line, level);
-}
-
 uint64_t vm_devices_update(struct vm *vm)
 {
-	uint64_t next_ns = pit_update(&vm->pit, vm_now_ns(vm));
+	uint64_t now_ns = vm_now_ns(vm), guest_tsc = rdtsc() + vm->tsc_offset;
+	uint64_t next_ns = pit_update(&vm->pit, now_ns);
 	uint64_t hz = timer_tsc_hz();
+	uint32_t i;
+
+	for (i = 0; i < vm->vcpu_count; i++) {
+		uint64_t lapic_ns = lapic_timer_update(&vm->vcpus[i]->lapic, now_ns, guest_tsc);
+
+		if (lapic_ns < next_ns)
+			next_ns = lapic_ns;
+	}
 
 	vm->timers_dirty = false;
 	if (next_ns == UINT64_MAX)
@@ -116,18 +120,12 @@ uint64_t vm_devices_update_if_due(struct vm *vm, uint64_t now_tsc)
 	return vm->next_timer_tsc;
 }
 
-/* The PIC's output goes to the boot vCPU only, as on a PC in virtual-wire mode. */
 bool vm_devices_interrupt_pending(struct vcpu *v)
 {
-	const struct pic *pic = &v->vm->pic;
-
-	/* Nothing requested at all is the common case on an exit: answer it cheaply. */
-	if (v->id != 0 || !(pic->chip[0].irr | pic->chip[1].irr))
-		return false;
-	return pic_pending_vector(pic) >= 0;
+	return vm_irq_pending(v);
 }
 
 int vm_devices_ack_interrupt(struct vcpu *v)
 {
-	return v->id == 0 ? pic_ack(&v->vm->pic) : -1;
+	return vm_irq_ack(v);
 }

@@ -20,9 +20,6 @@ extern const struct io_ops vm_uart_ops;
 /* A byte a guest UART sent: ctx is the struct vm. */
 void vm_uart_tx(void *ctx, uint8_t byte);
 
-/* irq_line_fn for device lines wired to the PIC: ctx is the struct vm. */
-void vm_pic_irq_line(void *ctx, unsigned line, bool level);
-
 /*
  * Brings the VM's timers up to now, raising their interrupt lines. Returns
  * the host TSC at which the next timer interrupt is due, or UINT64_MAX, and

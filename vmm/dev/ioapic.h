@@ -68,7 +68,7 @@ struct ioapic {
 /* Reset (82093AA): every entry masked, every pin low, ID as given. */
 void ioapic_init(struct ioapic *io, uint32_t id, struct ioapic_delivery out);
 
-/* 32-bit accesses at offset in the MMIO page; 0 ok, -1 for any other offset (reads 0, write dropped). */
+/* 32-bit accesses at offset in the MMIO page; 0 ok, -1 elsewhere (read 0, write dropped). */
 int ioapic_mmio_read(struct ioapic *io, uint32_t offset, uint32_t *value);
 int ioapic_mmio_write(struct ioapic *io, uint32_t offset, uint32_t value);
 
@@ -80,7 +80,10 @@ int ioapic_mmio_write(struct ioapic *io, uint32_t offset, uint32_t value);
  */
 void ioapic_set_irq(struct ioapic *io, unsigned pin, bool level);
 
-/* A LAPIC EOIed a level-triggered vector: clears Remote IRR of level pins with it, re-delivers if still asserted. */
+/*
+ * A LAPIC EOIed a level-triggered vector: clears Remote IRR of the pins
+ * with it and re-delivers those still asserted.
+ */
 void ioapic_eoi(struct ioapic *io, uint8_t vector);
 
 #endif

@@ -181,10 +181,13 @@ int lapic_mmio_write(struct lapic *l, uint32_t offset, uint32_t value, uint64_t 
  */
 void lapic_accept(struct lapic *l, uint8_t vector, bool level);
 
-/* The vector to inject now (highest IRR above the PPR's priority class) or -1; SDM 11.8.3.1 / 11.8.4. */
+/*
+ * The vector to inject now: the highest IRR whose priority class is above
+ * the PPR's, or -1 (SDM 11.8.3.1, 11.8.4).
+ */
 int lapic_pending_vector(const struct lapic *l);
 
-/* The guest took vector (a lapic_pending_vector() result): IRR -> ISR (the interrupt-acknowledge cycle). */
+/* The guest took vector (a lapic_pending_vector() result): IRR -> ISR, the INTA cycle. */
 void lapic_ack(struct lapic *l, uint8_t vector);
 
 /* PPR (SDM 11.8.3.1) and APR (SDM 11.6.2.4, for lowest-priority arbitration). */
@@ -203,8 +206,9 @@ bool lapic_match_dest(const struct lapic *l, bool logical, uint8_t dest);
  * Timers: raise a due timer interrupt (one-shot, periodic, TSC-deadline)
  * and return when the next is due in guest ns (UINT64_MAX for none). A
  * masked timer still expires (silently), so its expiries are reported too.
- * Periods missed while the vCPU did not run collapse into one interrupt. The deadline mode converts with tsc_hz from
- * the guest TSC now_tsc. now_ns and now_tsc must not go backwards.
+ * Periods missed while the vCPU did not run collapse into one interrupt.
+ * The deadline mode converts from the guest TSC now_tsc with tsc_hz.
+ * now_ns and now_tsc must not go backwards.
  */
 uint64_t lapic_timer_update(struct lapic *l, uint64_t now_ns, uint64_t now_tsc);
 

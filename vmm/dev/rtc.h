@@ -129,7 +129,11 @@ uint64_t rtc_update(struct rtc *r, uint64_t now_ns);
 /* Unix time (seconds since 1970-01-01 UTC) to a calendar date, proleptic Gregorian. */
 void rtc_civil_from_unix(uint64_t t, struct rtc_time *out);
 
-/* The inverse, for years 1970 and later (earlier dates give 0). Fields need not be normalised. */
+/*
+ * The inverse, for years from 1970 (earlier dates give 0); weekday is
+ * ignored, a month outside 1..12 is clamped and a day past the month's end
+ * runs on into the next.
+ */
 uint64_t rtc_unix_from_civil(const struct rtc_time *tm);
 
 #endif

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Fetches Debian's stock x86-64 kernel for the Linux guest tests: the
+# versioned package linux-image-amd64 depends on, downloaded with apt and
+# unpacked with dpkg-deb (no install, no root needed for the unpack), its
+# /boot/vmlinuz-* copied to OUTDIR/vmlinuz. Runs on the build host.
+#
+#   sh tests/linux/fetch-kernel.sh OUTDIR
+#
+# Prints the kernel version (e.g. 6.1.0-56-amd64). Idempotent: an existing
+# OUTDIR/vmlinuz is kept, and its version is read from OUTDIR/vmlinuz.version.
+set -eu
+
+[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+out=$1
+mkdir -p "$out"
+
+if [ -s "$out/vmlinuz" ]; then
+	if [ -s "$out/vmlinuz.version" ]; then
+		cat "$out/vmlinuz.version"
+	else
+		echo "unknown (kept $out/vmlinuz)"
+	fi
+	exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+# The metapackage depends on exactly one linux-image-VERSION-amd64 package.
+# Skip "-unsigned" and "-dbg" variants in case a mirror's lists offer them.
+resolve() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
+}
+pkg=$(resolve)
+if [ -z "$pkg" ]; then
+	echo "fetch-kernel: linux-image-amd64 unknown to apt: running apt-get update" >&2
+	$SUDO apt-get update -qq
+	pkg=$(resolve)
+fi
+[ -n "$pkg" ] || { echo "fetch-kernel: cannot resolve linux-image-amd64's kernel package" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+# apt-get download runs as the calling user and writes to the current directory.
+if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1); then
+	echo "fetch-kernel: download of $pkg failed: running apt-get update and retrying" >&2
+	$SUDO apt-get update -qq
+	(cd "$tmp" && apt-get download -q "$pkg" >/dev/null)
+fi
+deb=$(ls "$tmp"/*.deb)
+dpkg-deb -x "$deb" "$tmp/root"
+
+set -- "$tmp"/root/boot/vmlinuz-*
+[ $# -eq 1 ] && [ -f "$1" ] || { echo "fetch-kernel: $pkg holds no single /boot/vmlinuz-*" >&2; exit 1; }
+version=${1##*/vmlinuz-}
+cp "$1" "$out/vmlinuz.tmp"
+mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+echo "$version" >"$out/vmlinuz.version"
+echo "$version"
