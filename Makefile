@@ -33,14 +33,16 @@ KERNEL_C := \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/exception.c \
 	arch/x86/vmx_detect.c arch/x86/vmx.c arch/x86/vmx_errors.c arch/x86/fpu.c \
 	mm/memmap.c mm/frame.c mm/phys.c mm/kpaging.c mm/heap.c mm/ept.c \
-	drivers/uart16550.c drivers/acpi.c drivers/power.c drivers/timer.c \
+	drivers/uart16550.c drivers/acpi.c drivers/power.c drivers/timer.c drivers/cmos_clock.c \
 	boot/hvcfg.c \
 	vmm/main.c vmm/images.c vmm/vm.c vmm/vcpu_setup.c vmm/sched.c vmm/inject.c \
 	vmm/exit.c vmm/exit_reason.c vmm/exit_cpuid.c vmm/exit_io.c vmm/exit_cr.c \
 	vmm/exit_ept.c vmm/msr.c vmm/hypercall.c vmm/vmcs_dump.c vmm/vmcs_check.c \
 	vmm/cpuid_policy.c vmm/guest_access.c vmm/guest_walk.c vmm/decode.c \
 	vmm/guest_boot.c vmm/io_bus.c vmm/vm_devices.c vmm/vm_irq.c vmm/stats.c \
-	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c vmm/dev/lapic.c vmm/dev/ioapic.c
+	vmm/linux_boot.c vmm/multiboot.c vmm/guest_acpi.c vmm/acpi_build.c \
+	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c vmm/dev/lapic.c vmm/dev/ioapic.c \
+	vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c
 
 KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm arch/x86/vmx_entry.asm
 
@@ -188,7 +190,16 @@ run-qemu: deps all
 run-kvm: deps all
 	sh tests/integration/qemu-run.sh kvm $(ESP)
 
-integration: all
+# Debian's kernel and a busybox initramfs for the Linux guest tests,
+# fetched through apt into build/linux/ (kept between runs).
+LINUX_ASSETS := $(BUILD)/linux/vmlinuz $(BUILD)/linux/initrd.img
+$(BUILD)/linux/vmlinuz: tests/linux/fetch-kernel.sh
+	sh tests/linux/fetch-kernel.sh $(BUILD)/linux
+$(BUILD)/linux/initrd.img: tests/linux/mkinitramfs.sh
+	sh tests/linux/mkinitramfs.sh $(BUILD)/linux
+linux-assets: $(LINUX_ASSETS)
+
+integration: all linux-assets
 	sh tests/integration/run-all.sh
 
 test: deps
@@ -205,7 +216,7 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all esp unit run run-qemu run-kvm integration test bench deps clean
+.PHONY: all esp unit run run-qemu run-kvm integration test bench deps clean linux-assets
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:

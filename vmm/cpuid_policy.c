@@ -318,6 +318,35 @@ static void leaf_xsave(const struct cpuid_ctx *c, uint32_t subleaf, uint32_t out
 	}
 }
 
+/*
+ * Leaf 15H: TSC = crystal * EBX / EAX. Linux takes the crystal as the
+ * LAPIC timer's clock and the ratio as the TSC's rate, skipping its own
+ * calibration, so both must be ours: the virtual LAPIC's 1 GHz and the
+ * guest TSC (the host's, which the hypervisor calibrated), to the kHz.
+ */
+static void leaf_tsc_crystal(const struct cpuid_ctx *c, uint32_t out[4])
+{
+	if (!c->tsc_hz) {
+		zero(out);
+		return;
+	}
+	out[0] = 1000000U;                   /* denominator */
+	out[1] = (uint32_t)(c->tsc_hz / 1000U); /* numerator: kHz, so TSC = 1 GHz * kHz / 1e6 */
+	out[2] = CPUID_CRYSTAL_HZ;
+	out[3] = 0;
+}
+
+/* Leaf 16H: base and maximum frequency in MHz (the TSC's), bus 100 MHz. */
+static void leaf_frequency(const struct cpuid_ctx *c, uint32_t out[4])
+{
+	uint32_t mhz = (uint32_t)(c->tsc_hz / 1000000U);
+
+	out[0] = mhz;
+	out[1] = mhz;
+	out[2] = c->tsc_hz ? 100U : 0U;
+	out[3] = 0;
+}
+
 static void basic_leaf(const struct cpuid_ctx *c, uint32_t leaf, uint32_t subleaf,
 		       uint32_t max_basic, uint32_t out[4])
 {
@@ -358,8 +387,14 @@ static void basic_leaf(const struct cpuid_ctx *c, uint32_t leaf, uint32_t sublea
 	case 0x1e: /* AMX TMUL information */
 		zero(out);
 		break;
+	case 0x15:
+		leaf_tsc_crystal(c, out);
+		break;
+	case 0x16:
+		leaf_frequency(c, out);
+		break;
 	default:
-		/* 2, 3, 15H, 16H, 17H, 18H and the reserved ones: the host's. */
+		/* 2, 3, 17H, 18H and the reserved ones: the host's. */
 		break;
 	}
 }

@@ -20,7 +20,11 @@ struct cpuid_ctx {
 	uint32_t vcpu_count; /* cores in the guest's single package; 0 is taken as 1 */
 	uint64_t guest_cr4;  /* the guest's view: OSXSAVE and PKE are mirrored in CPUID */
 	uint64_t guest_xcr0; /* sizes CPUID.(0DH,0):EBX */
+	uint64_t tsc_hz;     /* the guest TSC's rate, for leaves 15H and 16H; 0 hides them */
 };
+
+/* The LAPIC timer's input clock that leaf 15H reports as the crystal (vmm/dev/lapic.h). */
+#define CPUID_CRYSTAL_HZ 1000000000U
 
 /*
  * The guest's CPUID(leaf, subleaf), into out[] = { eax, ebx, ecx, edx }.

@@ -5,6 +5,7 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx.h"
+#include "drivers/timer.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/exit.h"
 #include "vmm/vm.h"
@@ -36,6 +37,7 @@ void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4]
 		/* Only leaves 1, 7 and 0xD depend on CR4: spare the VMREADs elsewhere. */
 		.guest_cr4 = (leaf == 1 || leaf == 7 || leaf == 0xd) ? guest_visible_cr4() : 0,
 		.guest_xcr0 = v->xcr0,
+		.tsc_hz = timer_tsc_hz(),
 	};
 
 	cpuid_guest(&ctx, leaf, subleaf, out);

@@ -73,7 +73,9 @@ struct linux_image {
  * pref_address when that is kernel_alignment-aligned and fits, else to the
  * first kernel_alignment-aligned address at or above 16 MiB and
  * pref_address (below pref_address the decompressor would move itself up
- * there anyway). 0 ok; -1 with *why naming what is wrong.
+ * there anyway). 0 ok; -1 with *why naming what is wrong ("not a bzImage:
+ * no HdrS signature", "too big for the guest's RAM: needs 80 MiB"); a
+ * reason with a number lives in a static buffer the next call overwrites.
  */
 int linux_parse(const uint8_t *file, size_t size, uint64_t ram_bytes, struct linux_image *out,
 		const char **why);

@@ -163,7 +163,7 @@ static void run_slice(struct vcpu *v)
 		v->launched = true;
 		rc = exit_dispatch(v);
 		last_reason = v->exit.reason;
-		if (rc != EXIT_RESUME || vm->state != VM_RUNNING ||
+		if (rc != EXIT_RESUME || vm->state != VM_RUNNING || vm->reboot_requested ||
 		    v->state != VCPU_RUNNABLE || rdtsc() >= slice_end)
 			return;
 	}
@@ -257,9 +257,12 @@ void sched_run(void)
 	while (any_running()) {
 		struct vcpu *v = pick_next();
 
-		if (v)
-			run_slice(v);
-		else
+		if (!v) {
 			idle();
+			continue;
+		}
+		run_slice(v);
+		if (v->vm->reboot_requested)
+			vm_reboot(v->vm);
 	}
 }

@@ -167,11 +167,6 @@ void vm_console_output(struct vm *vm, const char *s, uint64_t len)
 	}
 }
 
-static void debugcon_to_console(void *ctx, const char *s, uint64_t len)
-{
-	vm_console_output(ctx, s, len);
-}
-
 /* --------------------------------------------------------- life cycle --- */
 
 void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...)
@@ -218,26 +213,6 @@ void vm_destroy(struct vm *vm)
 	kfree(vm);
 }
 
-static int vm_add_devices(struct vm *vm)
-{
-	vm->debugcon.out = debugcon_to_console;
-	vm->debugcon.ctx = vm;
-	pic_init(&vm->pic);
-	pit_init(&vm->pit, (struct irq_line){ vm_isa_irq_line, vm, 0 });
-	vuart_init(&vm->com[0], 0x3f8, (struct irq_line){ vm_isa_irq_line, vm, 4 }, vm_uart_tx, vm);
-	vuart_init(&vm->com[1], 0x2f8, (struct irq_line){ vm_isa_irq_line, vm, 3 }, vm_uart_tx, vm);
-	return io_bus_register(&vm->pio, DEBUGCON_PORT, 1, &debugcon_ops, &vm->debugcon, "debugcon") ||
-	       io_bus_register(&vm->pio, 0x3f8, 8, &vm_uart_ops, vm, "com1") ||
-	       io_bus_register(&vm->pio, 0x2f8, 8, &vm_uart_ops, vm, "com2") ||
-	       io_bus_register(&vm->pio, 0x20, 2, &vm_pic_ops, vm, "pic-master") ||
-	       io_bus_register(&vm->pio, 0xa0, 2, &vm_pic_ops, vm, "pic-slave") ||
-	       io_bus_register(&vm->pio, 0x4d0, 2, &vm_pic_ops, vm, "pic-elcr") ||
-	       io_bus_register(&vm->pio, 0x40, 4, &vm_pit_ops, vm, "pit") ||
-	       io_bus_register(&vm->pio, 0x61, 1, &vm_pit_ops, vm, "port61") ||
-	       io_bus_register(&vm->mmio, LAPIC_MMIO_BASE, LAPIC_MMIO_SIZE, &vm_lapic_ops, vm, "lapic") ||
-	       io_bus_register(&vm->mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, &vm_ioapic_ops, vm, "ioapic");
-}
-
 struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 {
 	uint64_t bitmap;
@@ -276,9 +251,6 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 	msr_bitmap_init(vm->msr_bitmap);
 	logring_init(&vm->console, vm->console_buf, hv_config()->hv.console_ring_bytes);
 
-	*why = "cannot register the VM's devices";
-	if (vm_add_devices(vm))
-		goto fail;
 
 	*why = "out of memory for vCPUs";
 	for (i = 0; i < cfg->vcpus && i < VM_MAX_VCPUS; i++) {
@@ -287,6 +259,9 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 			goto fail;
 		vm->vcpu_count = i + 1;
 	}
+	*why = "cannot register the VM's devices";
+	if (vm_devices_init(vm))
+		goto fail;
 	vm_irq_init(vm);
 	vm->start_tsc = rdtsc();
 	vm->tsc_offset = -vm->start_tsc;
@@ -305,4 +280,19 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 fail:
 	vm_destroy(vm);
 	return NULL;
+}
+
+struct vm *vm_reboot(struct vm *vm)
+{
+	struct hvcfg_guest cfg = vm->cfg;
+	uint32_t old_id = vm->id;
+	const char *why;
+	struct vm *fresh;
+
+	log_info("hv: guest %s (id %u) reset itself: restarting it", vm->name, old_id);
+	vm_destroy(vm);
+	fresh = vm_create(&cfg, &why);
+	if (!fresh)
+		log_error("hv: guest %s could not be restarted: %s", cfg.name, why);
+	return fresh;
 }

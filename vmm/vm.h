@@ -12,10 +12,14 @@
 #include "boot/hvcfg.h"
 #include "lib/logring.h"
 #include "mm/ept.h"
+#include "vmm/dev/acpi_pm.h"
 #include "vmm/dev/debugcon.h"
 #include "vmm/dev/ioapic.h"
 #include "vmm/dev/pic.h"
+#include "vmm/dev/pci.h"
 #include "vmm/dev/pit.h"
+#include "vmm/dev/rtc.h"
+#include "vmm/dev/sysctl.h"
 #include "vmm/dev/uart.h"
 #include "vmm/io_bus.h"
 #include "vmm/vcpu.h"
@@ -61,6 +65,11 @@ struct vm {
 	struct pit pit;
 	struct vuart com[2];      /* COM1 (0x3f8, IRQ 4) and COM2 (0x2f8, IRQ 3) */
 	struct ioapic ioapic;
+	struct rtc rtc;
+	struct sysctl sysctl;     /* port 0x92, the 8042's reset line, 0xcf9 */
+	struct pci_bus pci;
+	struct acpi_pm acpi_pm;
+	bool reboot_requested;    /* the guest reset itself: the scheduler re-creates it */
 	struct vcpu *current;     /* the vCPU whose exit is being handled (MMIO to "its" LAPIC) */
 	uint64_t next_timer_tsc; /* host TSC of the next timer interrupt (UINT64_MAX: none) */
 	bool timers_dirty;       /* a guest reprogrammed a timer: recompute next_timer_tsc */
@@ -79,6 +88,8 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why);
 /* Ends a VM: its vCPUs never run again; logs the reason. Memory stays until vm_destroy. */
 void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void vm_destroy(struct vm *vm);
+/* A guest that reset its machine starts again from its config (a new id, as in Xen). NULL if it cannot. */
+struct vm *vm_reboot(struct vm *vm);
 
 struct vm *vm_by_index(uint32_t i); /* NULL for a free slot */
 const char *vm_state_name(enum vm_state s);

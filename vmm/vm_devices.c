@@ -9,6 +9,8 @@
 #include "arch/x86/cpu.h"
 #include "drivers/timer.h"
 #include "vmm/vm_irq.h"
+#include "drivers/cmos_clock.h"
+#include "vmm/guest_acpi.h"
 #include "vmm/io_bus.h"
 #include "vmm/vm.h"
 
@@ -94,9 +96,12 @@ uint64_t vm_devices_update(struct vm *vm)
 {
 	uint64_t now_ns = vm_now_ns(vm), guest_tsc = rdtsc() + vm->tsc_offset;
 	uint64_t next_ns = pit_update(&vm->pit, now_ns);
+	uint64_t rtc_ns = rtc_update(&vm->rtc, now_ns);
 	uint64_t hz = timer_tsc_hz();
 	uint32_t i;
 
+	if (rtc_ns < next_ns)
+		next_ns = rtc_ns;
 	for (i = 0; i < vm->vcpu_count; i++) {
 		uint64_t lapic_ns = lapic_timer_update(&vm->vcpus[i]->lapic, now_ns, guest_tsc);
 
@@ -128,4 +133,160 @@ bool vm_devices_interrupt_pending(struct vcpu *v)
 int vm_devices_ack_interrupt(struct vcpu *v)
 {
 	return vm_irq_ack(v);
+}
+
+/* -------------------------------------------------- the rest of the PC --- */
+
+static int rtc_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
+{
+	struct vm *vm = opaque;
+	uint8_t v;
+
+	if (size != 1 || !rtc_io_read(&vm->rtc, (uint16_t)port, &v, vm_now_ns(vm)))
+		return -1;
+	*value = v;
+	return 0;
+}
+
+static int rtc_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+{
+	struct vm *vm = opaque;
+
+	if (size != 1 || !rtc_io_write(&vm->rtc, (uint16_t)port, (uint8_t)value, vm_now_ns(vm)))
+		return -1;
+	vm->timers_dirty = true;
+	return 0;
+}
+
+const struct io_ops vm_rtc_ops = { rtc_read, rtc_write };
+
+static int sysctl_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
+{
+	struct vm *vm = opaque;
+	uint8_t v;
+
+	if (size != 1 || !sysctl_io_read(&vm->sysctl, (uint16_t)port, &v))
+		return -1;
+	*value = v;
+	return 0;
+}
+
+static int sysctl_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+{
+	struct vm *vm = opaque;
+
+	if (size != 1 || !sysctl_io_write(&vm->sysctl, (uint16_t)port, (uint8_t)value))
+		return -1;
+	return 0;
+}
+
+const struct io_ops vm_sysctl_ops = { sysctl_read, sysctl_write };
+
+/*
+ * 0xcf8-0xcff is shared: 32-bit accesses at 0xcf8 and anything in the data
+ * window are PCI configuration; a byte at 0xcf9 is the PIIX reset register.
+ */
+static int pci_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
+{
+	struct vm *vm = opaque;
+	uint32_t v;
+
+	if (!pci_io_read(&vm->pci, (uint16_t)port, size, &v))
+		return size == 1 ? sysctl_read(opaque, port, size, value) : -1;
+	*value = v;
+	return 0;
+}
+
+static int pci_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+{
+	struct vm *vm = opaque;
+
+	if (pci_io_write(&vm->pci, (uint16_t)port, size, (uint32_t)value))
+		return 0;
+	return size == 1 ? sysctl_write(opaque, port, size, value) : -1;
+}
+
+const struct io_ops vm_pci_ops = { pci_read, pci_write };
+
+static int acpi_pm_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
+{
+	struct vm *vm = opaque;
+	uint32_t v;
+
+	if (!acpi_pm_io_read(&vm->acpi_pm, (uint16_t)port, size, &v, vm_now_ns(vm)))
+		return -1;
+	*value = v;
+	return 0;
+}
+
+static int acpi_pm_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+{
+	struct vm *vm = opaque;
+
+	return acpi_pm_io_write(&vm->acpi_pm, (uint16_t)port, size, (uint32_t)value, vm_now_ns(vm))
+		       ? 0
+		       : -1;
+}
+
+const struct io_ops vm_acpi_pm_ops = { acpi_pm_read, acpi_pm_write };
+
+static void guest_reset(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	vm->reboot_requested = true;
+}
+
+static void guest_sleep(void *ctx, unsigned slp_typ)
+{
+	vm_end(ctx, VM_STOPPED, "powered off through ACPI (S5)");
+}
+
+static void debugcon_to_console(void *ctx, const char *s, uint64_t len)
+{
+	vm_console_output(ctx, s, len);
+}
+
+static uint64_t host_unix_time(void)
+{
+	struct cmos_time t;
+	struct rtc_time tm = { 0 };
+
+	if (cmos_clock_read(&t))
+		return 0;
+	tm.year = t.year, tm.month = (uint8_t)t.month, tm.day = (uint8_t)t.day;
+	tm.hour = (uint8_t)t.hour, tm.min = (uint8_t)t.min, tm.sec = (uint8_t)t.sec;
+	return rtc_unix_from_civil(&tm);
+}
+
+int vm_devices_init(struct vm *vm)
+{
+	struct io_bus *pio = &vm->pio;
+
+	vm->debugcon.out = debugcon_to_console;
+	vm->debugcon.ctx = vm;
+	pic_init(&vm->pic);
+	pit_init(&vm->pit, (struct irq_line){ vm_isa_irq_line, vm, 0 });
+	vuart_init(&vm->com[0], 0x3f8, (struct irq_line){ vm_isa_irq_line, vm, 4 }, vm_uart_tx, vm);
+	vuart_init(&vm->com[1], 0x2f8, (struct irq_line){ vm_isa_irq_line, vm, 3 }, vm_uart_tx, vm);
+	rtc_init(&vm->rtc, host_unix_time(), vm->ram_bytes, (struct irq_line){ vm_isa_irq_line, vm, 8 });
+	sysctl_init(&vm->sysctl, guest_reset, vm);
+	pci_init(&vm->pci);
+	acpi_pm_init(&vm->acpi_pm, GUEST_PM_BASE, GUEST_S5_TYP, guest_sleep, vm);
+	return io_bus_register(pio, DEBUGCON_PORT, 1, &debugcon_ops, &vm->debugcon, "debugcon") ||
+	       io_bus_register(pio, 0x3f8, 8, &vm_uart_ops, vm, "com1") ||
+	       io_bus_register(pio, 0x2f8, 8, &vm_uart_ops, vm, "com2") ||
+	       io_bus_register(pio, 0x20, 2, &vm_pic_ops, vm, "pic-master") ||
+	       io_bus_register(pio, 0xa0, 2, &vm_pic_ops, vm, "pic-slave") ||
+	       io_bus_register(pio, 0x4d0, 2, &vm_pic_ops, vm, "pic-elcr") ||
+	       io_bus_register(pio, 0x40, 4, &vm_pit_ops, vm, "pit") ||
+	       io_bus_register(pio, 0x61, 1, &vm_pit_ops, vm, "port61") ||
+	       io_bus_register(pio, 0x70, 2, &vm_rtc_ops, vm, "rtc") ||
+	       io_bus_register(pio, 0x60, 1, &vm_sysctl_ops, vm, "kbc-data") ||
+	       io_bus_register(pio, 0x64, 1, &vm_sysctl_ops, vm, "kbc-cmd") ||
+	       io_bus_register(pio, 0x92, 1, &vm_sysctl_ops, vm, "port92") ||
+	       io_bus_register(pio, 0xcf8, 8, &vm_pci_ops, vm, "pci-config+reset") ||
+	       io_bus_register(pio, GUEST_PM_BASE, 16, &vm_acpi_pm_ops, vm, "acpi-pm") ||
+	       io_bus_register(&vm->mmio, LAPIC_MMIO_BASE, LAPIC_MMIO_SIZE, &vm_lapic_ops, vm, "lapic") ||
+	       io_bus_register(&vm->mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, &vm_ioapic_ops, vm, "ioapic");
 }

@@ -16,6 +16,13 @@ struct io_ops;
 extern const struct io_ops vm_pic_ops;
 extern const struct io_ops vm_pit_ops;
 extern const struct io_ops vm_uart_ops;
+extern const struct io_ops vm_rtc_ops;
+extern const struct io_ops vm_sysctl_ops;
+extern const struct io_ops vm_pci_ops;
+extern const struct io_ops vm_acpi_pm_ops;
+
+/* Registers every platform device of a PC on the VM's buses. 0 ok, -1 if a range clashes. */
+int vm_devices_init(struct vm *vm);
 
 /* A byte a guest UART sent: ctx is the struct vm. */
 void vm_uart_tx(void *ctx, uint8_t byte);

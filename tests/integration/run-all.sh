@@ -8,12 +8,13 @@ cd "$(dirname "$0")/../.."
 . tests/integration/harness.sh
 . tests/integration/boot_tests.sh
 . tests/integration/vmx_tests.sh
+. tests/integration/pc_tests.sh
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
 : >"$RESULTS"
 
-BOCHS_TESTS="t_bochs_ready t_bochs_guests t_bochs_entry_failure"
+BOCHS_TESTS="t_bochs_ready t_bochs_guests t_bochs_entry_failure t_bochs_multiboot"
 QEMU_TESTS="t_qemu_no_vtx t_loader_missing_kernel t_loader_bad_config t_loader_missing_image
 	t_loader_corrupt_elf t_loader_no_memory t_qemu_exception_report"
 

@@ -1,13 +1,15 @@
 #!/bin/sh
 # Fetches Debian's stock x86-64 kernel for the Linux guest tests: the
-# versioned package linux-image-amd64 depends on, downloaded with apt and
-# unpacked with dpkg-deb (no install, no root needed for the unpack), its
-# /boot/vmlinuz-* copied to OUTDIR/vmlinuz. Runs on the build host.
+# versioned package linux-image-amd64 depends on, downloaded with apt-get
+# download and unpacked with dpkg-deb (not installed: only its /boot is
+# taken out, not the 400 MB of modules), its /boot/vmlinuz-* copied to
+# OUTDIR/vmlinuz. Runs on the build host.
 #
 #   sh tests/linux/fetch-kernel.sh OUTDIR
 #
 # Prints the kernel version (e.g. 6.1.0-56-amd64). Idempotent: an existing
-# OUTDIR/vmlinuz is kept, and its version is read from OUTDIR/vmlinuz.version.
+# OUTDIR/vmlinuz is kept, and its version is read from OUTDIR/vmlinuz.version
+# or else from the image itself.
 set -eu
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
@@ -18,7 +20,10 @@ if [ -s "$out/vmlinuz" ]; then
 	if [ -s "$out/vmlinuz.version" ]; then
 		cat "$out/vmlinuz.version"
 	else
-		echo "unknown (kept $out/vmlinuz)"
+		# boot.rst "kernel_version": at 0x20E, the string's offset - 0x200.
+		off=$(od -An -tu2 -j 526 -N 2 "$out/vmlinuz" | tr -d ' ')
+		dd if="$out/vmlinuz" bs=1 skip=$((off + 512)) count=128 2>/dev/null |
+			tr '\000' '\n' | head -n 1 | cut -d' ' -f1
 	fi
 	exit 0
 fi
@@ -41,7 +46,8 @@ fi
 [ -n "$pkg" ] || { echo "fetch-kernel: cannot resolve linux-image-amd64's kernel package" >&2; exit 1; }
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
 # apt-get download runs as the calling user and writes to the current directory.
 if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1); then
 	echo "fetch-kernel: download of $pkg failed: running apt-get update and retrying" >&2
@@ -49,10 +55,14 @@ if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1); then
 	(cd "$tmp" && apt-get download -q "$pkg" >/dev/null)
 fi
 deb=$(ls "$tmp"/*.deb)
-dpkg-deb -x "$deb" "$tmp/root"
+mkdir "$tmp/root"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/root" --wildcards './boot/vmlinuz-*'
 
 set -- "$tmp"/root/boot/vmlinuz-*
-[ $# -eq 1 ] && [ -f "$1" ] || { echo "fetch-kernel: $pkg holds no single /boot/vmlinuz-*" >&2; exit 1; }
+if [ $# -ne 1 ] || [ ! -f "$1" ]; then
+	echo "fetch-kernel: $pkg holds no single /boot/vmlinuz-*" >&2
+	exit 1
+fi
 version=${1##*/vmlinuz-}
 cp "$1" "$out/vmlinuz.tmp"
 mv "$out/vmlinuz.tmp" "$out/vmlinuz"

@@ -287,8 +287,23 @@ static void test_file_too_short(void **state)
 	expect_refused(&k, 256 * MiB, "file too short");
 	k = make_kernel(SETUP_SIZE + SYS_BYTES - 16); /* truncated kernel */
 	expect_refused(&k, 256 * MiB, "file too short");
+	k = make_kernel(SETUP_SIZE); /* syssize 0 (pre-2.04 style): no kernel either */
+	w32(k.data, 0x1f4, 0);
+	expect_refused(&k, 256 * MiB, "file too short");
 	k = make_kernel(0x263); /* not even a whole header */
 	expect_refused(&k, 256 * MiB, "shorter than a setup header");
+}
+
+static void test_syssize_zero_takes_the_rest(void **state)
+{
+	struct kimg k = make_kernel(SETUP_SIZE + 12345);
+	struct linux_image img;
+	const char *why;
+
+	w32(k.data, 0x1f4, 0);
+	assert_int_equal(parse(&k, 256 * MiB, &img, &why), 0);
+	assert_int_equal(img.kernel_size, 12345);
+	free(k.data);
 }
 
 static void test_init_size_too_big(void **state)
@@ -671,6 +686,8 @@ static void test_layout_refused(void **state)
 	assert_int_equal(build(&f), -1);
 	f.layout.reserved_count = 0;
 
+	f.layout.initrd_size = 0;
+	assert_int_equal(build(&f), 0);
 	f.layout.ram_bytes = 64 * MiB; /* the kernel no longer fits */
 	assert_int_equal(build(&f), -1);
 	free(f.k.data);
@@ -695,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_bad_alignment),
 		cmocka_unit_test(test_setup_sects_zero_means_four),
 		cmocka_unit_test(test_file_too_short),
+		cmocka_unit_test(test_syssize_zero_takes_the_rest),
 		cmocka_unit_test(test_init_size_too_big),
 		cmocka_unit_test(test_init_size_at_least_kernel),
 		cmocka_unit_test(test_initrd_top_of_ram),

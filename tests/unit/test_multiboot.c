@@ -58,7 +58,8 @@ static void put_header(size_t off, uint32_t flags)
 }
 
 /* The address fields, for a file whose byte 0 loads at `load`. */
-static void put_address(size_t off, uint32_t load, uint32_t load_end, uint32_t bss_end, uint32_t entry)
+static void put_address(size_t off, uint32_t load, uint32_t load_end, uint32_t bss_end,
+			uint32_t entry)
 {
 	put_header(off, MB_FLAG_ADDRESS | MB_FLAG_MEMORY_INFO);
 	put32(off + MB_HDR_HEADER_ADDR, load + (uint32_t)off);
@@ -583,7 +584,8 @@ static void test_info_null_cmdline(void **state)
 
 static void test_info_module(void **state)
 {
-	const struct mb_module mod = { .gpa = 0x800000, .size = 0x12345, .string = "initrd.img root=/dev/ram0" };
+	const struct mb_module mod = { .gpa = 0x800000, .size = 0x12345,
+				       .string = "initrd.img root=/dev/ram0" };
 	size_t used;
 	const uint8_t *m;
 
@@ -600,7 +602,8 @@ static void test_info_module(void **state)
 	assert_string_equal(rebase_str(rd32(info + MB_INFO_CMDLINE_ADDR), used), "k");
 	/* The module entry does not overlap the map or the strings. */
 	assert_true(m >= info + MB_INFO_SIZE);
-	assert_true(rd32(info + MB_INFO_MODS_ADDR) >= rd32(info + MB_INFO_MMAP_ADDR) + rd32(info + MB_INFO_MMAP_LENGTH) ||
+	assert_true(rd32(info + MB_INFO_MODS_ADDR) >=
+			    rd32(info + MB_INFO_MMAP_ADDR) + rd32(info + MB_INFO_MMAP_LENGTH) ||
 		    rd32(info + MB_INFO_MODS_ADDR) + 16 <= rd32(info + MB_INFO_MMAP_ADDR));
 
 	/* No string: an empty one. */

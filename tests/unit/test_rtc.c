@@ -117,7 +117,8 @@ static void test_calendar_every_day(void **state)
 			assert_true(tm.year == prev.year && tm.month == prev.month &&
 				    tm.day == prev.day + 1);
 		} else if (prev.month < 12) {
-			assert_true(tm.year == prev.year && tm.month == prev.month + 1 && tm.day == 1);
+			assert_true(tm.year == prev.year && tm.month == prev.month + 1 &&
+				    tm.day == 1);
 		} else {
 			assert_true(tm.year == prev.year + 1 && tm.month == 1 && tm.day == 1);
 		}

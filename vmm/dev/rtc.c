@@ -139,7 +139,7 @@ static void rtc_store_time(struct rtc *r, uint64_t t)
 	r->cmos[RTC_REG_CENTURY] = rtc_enc(r, (unsigned)(tm.year / 100 % 100));
 }
 
-/* The time the clock bytes hold, as the guest wrote them; weekday is ignored, as by the chip. */
+/* The time the clock bytes hold; the weekday byte is not kept but recomputed from the date. */
 static uint64_t rtc_load_time(const struct rtc *r)
 {
 	const uint8_t *c = r->cmos;
@@ -225,7 +225,8 @@ static uint64_t rtc_period_ticks(uint8_t a)
 
 static uint64_t rtc_ns_to_ticks(uint64_t ns)
 {
-	return ns / RTC_NS_PER_SEC * RTC_TICK_HZ + ns % RTC_NS_PER_SEC * RTC_TICK_HZ / RTC_NS_PER_SEC;
+	return ns / RTC_NS_PER_SEC * RTC_TICK_HZ +
+	       ns % RTC_NS_PER_SEC * RTC_TICK_HZ / RTC_NS_PER_SEC;
 }
 
 /* The first nanosecond by which t ticks have elapsed. */
@@ -296,8 +297,9 @@ static uint64_t rtc_next_alarm(const struct rtc *r, uint64_t now)
 					uint64_t at = (day + d) * RTC_SECS_PER_DAY + h * 3600U +
 						      m * 60U + s;
 
-					if (rtc_alarm_match(as, rtc_enc(r, s)))
-						return rtc_at(r, (at - r->base_time) * RTC_NS_PER_SEC);
+					if (!rtc_alarm_match(as, rtc_enc(r, s)))
+						continue;
+					return rtc_at(r, (at - r->base_time) * RTC_NS_PER_SEC);
 				}
 			}
 		}
