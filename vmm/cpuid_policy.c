@@ -122,16 +122,17 @@
 #define L7_EDX_SSBD (1U << 31)
 /*
  * Each of these promises an MSR that vmm/msr.c does not handle
- * (SPEC_CTRL, PRED_CMD, FLUSH_CMD, ARCH_CAPABILITIES, CORE_CAPABILITIES,
- * TSX_FORCE_ABORT, arch LBRs, CET, UINTR), XSAVE state we do not offer
- * (AMX), or a hybrid topology (leaf 1AH) we do not describe. The
- * speculation controls can come back once msr.c passes them through.
+ * (ARCH_CAPABILITIES, CORE_CAPABILITIES, TSX_FORCE_ABORT, arch LBRs, CET,
+ * UINTR), XSAVE state we do not offer (AMX), or a hybrid topology (leaf
+ * 1AH) we do not describe. The speculation controls (IBRS/IBPB, STIBP,
+ * L1D_FLUSH, SSBD) stay as the host has them: msr.c passes SPEC_CTRL,
+ * PRED_CMD and FLUSH_CMD through, and without them Linux reports itself
+ * unmitigated (RETBleed) on CPUs that need IBRS.
  */
 #define L7_EDX_HIDDEN                                                                        \
 	(L7_EDX_UINTR | L7_EDX_TSX_FORCE_ABORT | L7_EDX_HYBRID | L7_EDX_PCONFIG |                 \
 	 L7_EDX_ARCH_LBR | L7_EDX_CET_IBT | L7_EDX_AMX_BF16 | L7_EDX_AMX_TILE | L7_EDX_AMX_INT8 | \
-	 L7_EDX_IBRS_IBPB | L7_EDX_STIBP | L7_EDX_L1D_FLUSH | L7_EDX_ARCH_CAPABILITIES |          \
-	 L7_EDX_CORE_CAPABILITIES | L7_EDX_SSBD)
+	 L7_EDX_ARCH_CAPABILITIES | L7_EDX_CORE_CAPABILITIES)
 
 /* ---- leaves 0BH and 1FH: extended topology, SDM Vol. 3A 8.9 ---- */
 #define TOPO_LEVEL_SMT 1U
@@ -326,12 +327,19 @@ static void leaf_xsave(const struct cpuid_ctx *c, uint32_t subleaf, uint32_t out
  */
 static void leaf_tsc_crystal(const struct cpuid_ctx *c, uint32_t out[4])
 {
-	if (!c->tsc_hz) {
+	uint64_t mhz = c->tsc_hz / 1000000U;
+
+	/*
+	 * Linux computes crystal_kHz * EBX in 32 bits: with a 1 GHz crystal
+	 * EBX must stay below 4295, so the ratio is in MHz (EAX = 1000) and a
+	 * TSC of 4.295 GHz or more hides the leaf (Linux then calibrates).
+	 */
+	if (!mhz || mhz * (CPUID_CRYSTAL_HZ / 1000U) > 0xffffffffULL) {
 		zero(out);
 		return;
 	}
-	out[0] = 1000000U;                   /* denominator */
-	out[1] = (uint32_t)(c->tsc_hz / 1000U); /* numerator: kHz, so TSC = 1 GHz * kHz / 1e6 */
+	out[0] = 1000U;           /* denominator */
+	out[1] = (uint32_t)mhz;   /* numerator: TSC = 1 GHz * MHz / 1000 */
 	out[2] = CPUID_CRYSTAL_HZ;
 	out[3] = 0;
 }

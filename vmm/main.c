@@ -27,6 +27,7 @@
 #include "arch/x86/vmx.h"
 #include "vmm/hv.h"
 #include "vmm/images.h"
+#include "vmm/msr.h"
 #include "vmm/sched.h"
 #include "vmm/stats.h"
 #include "vmm/vcpu_setup.h"
@@ -65,6 +66,7 @@ static int start_vmx(const char **why)
 		return -1;
 	}
 	fpu_init_cpu();
+	msr_init_host();
 	if (vmx_on(vmx.vmcs_revision, vmxon, why))
 		return -1;
 	return vcpu_check_controls(why);

@@ -12,6 +12,9 @@
 #include "vmm/vm.h"
 
 #define MSR_IA32_TSC 0x010U
+#define MSR_IA32_SPEC_CTRL 0x048U
+#define MSR_IA32_PRED_CMD 0x049U
+#define MSR_IA32_FLUSH_CMD 0x10bU
 #define MSR_IA32_PLATFORM_ID 0x017U
 #define MSR_IA32_BIOS_SIGN_ID 0x08bU
 #define MSR_IA32_SYSENTER_CS 0x174U
@@ -33,14 +36,14 @@
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
 static const uint32_t passthrough[] = {
-	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_PAT,
+	MSR_IA32_SPEC_CTRL, MSR_IA32_PRED_CMD, MSR_IA32_FLUSH_CMD, MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_PAT,
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
 	MSR_SFMASK, MSR_TSC_AUX,
 };
 
 /* Not switched by VMX itself, so switched by hand between vCPUs. */
 static const uint32_t switched[MSR_SWITCHED_COUNT] = {
-	MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_TSC_AUX,
+	MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_TSC_AUX, MSR_IA32_SPEC_CTRL,
 };
 
 _Static_assert(MSR_SWITCHED_COUNT == sizeof(((struct vcpu *)0)->guest_msrs) / sizeof(uint64_t),
@@ -70,12 +73,39 @@ void msr_bitmap_init(uint8_t *bitmap)
 	bitmap_clear(bitmap, MSR_IA32_TSC, false);
 }
 
+/* Which of the switched MSRs this CPU has: touching one it lacks is a #GP in the host. */
+static bool switched_present[MSR_SWITCHED_COUNT];
+
+void msr_init_host(void)
+{
+	bool rdtscp = cpuid(0x80000000U, 0).eax >= 0x80000001U &&
+		      (cpuid(0x80000001U, 0).edx & (1U << 27));
+	uint32_t leaf7_edx = cpuid(0, 0).eax >= 7 ? cpuid(7, 0).edx : 0;
+	unsigned i;
+
+	for (i = 0; i < MSR_SWITCHED_COUNT; i++) {
+		switch (switched[i]) {
+		case MSR_TSC_AUX:
+			switched_present[i] = rdtscp;
+			break;
+		case MSR_IA32_SPEC_CTRL:
+			/* IBRS, STIBP or SSBD: any of them means SPEC_CTRL exists. */
+			switched_present[i] = leaf7_edx & ((1U << 26) | (1U << 27) | (1U << 31));
+			break;
+		default:
+			switched_present[i] = true; /* long mode's syscall and GS MSRs */
+			break;
+		}
+	}
+}
+
 void msr_save_guest(uint64_t *saved)
 {
 	unsigned i;
 
 	for (i = 0; i < MSR_SWITCHED_COUNT; i++)
-		saved[i] = rdmsr(switched[i]);
+		if (switched_present[i])
+			saved[i] = rdmsr(switched[i]);
 }
 
 void msr_load_guest(const uint64_t *saved)
@@ -83,7 +113,8 @@ void msr_load_guest(const uint64_t *saved)
 	unsigned i;
 
 	for (i = 0; i < MSR_SWITCHED_COUNT; i++)
-		wrmsr(switched[i], saved[i]);
+		if (switched_present[i])
+			wrmsr(switched[i], saved[i]);
 }
 
 static void set_edx_eax(struct vcpu *v, uint64_t value)

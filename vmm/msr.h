@@ -14,7 +14,8 @@ struct vcpu;
 void msr_bitmap_init(uint8_t *bitmap);
 
 /* MSRs the CPU does not switch on VM entry/exit but that we pass through: saved and restored when another vCPU takes the CPU. */
-#define MSR_SWITCHED_COUNT 6
+#define MSR_SWITCHED_COUNT 7
+void msr_init_host(void); /* at boot: which of them the CPU has */
 void msr_save_guest(uint64_t *saved);
 void msr_load_guest(const uint64_t *saved);
 

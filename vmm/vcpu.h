@@ -93,7 +93,7 @@ struct vcpu {
 	struct cpuid_answer cpuid_cache[VCPU_CPUID_BASIC + VCPU_CPUID_EXT]; /* see vmm/exit_cpuid.c */
 	uint64_t cpuid_cache_valid;
 	void *fpu_area;         /* XSAVE area, valid while another vCPU holds the CPU */
-	uint64_t guest_msrs[6]; /* MSRs passed through but not switched by VMX (vmm/msr.h) */
+	uint64_t guest_msrs[7]; /* MSRs passed through but not switched by VMX (vmm/msr.h) */
 
 	/* Statistics. */
 	uint64_t exits_total;

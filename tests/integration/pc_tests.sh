@@ -23,3 +23,37 @@ CFG
 	expect "$out" '^hv: guest mb \(id [0-9]+\) stopped: shut down by the guest \(code 0\)' "its shutdown"
 	finish_test bochs_multiboot "$out"
 }
+
+# Debian's kernel with a busybox /init that checks the machine from inside
+# (tests/linux/mkinitramfs.sh) and powers off through ACPI.
+linux_boot_test() {
+	name=$1 cpus=$2 mem=$3
+	out=$WORK/$name
+	esp=$(make_esp "$name")
+	cp build/linux/vmlinuz build/linux/initrd.img "$esp/EFI/hv/"
+	cat >"$esp/EFI/hv/hv.cfg" <<CFG
+[hypervisor]
+cmdline = when_done=poweroff
+
+[guest linux]
+kernel = vmlinuz
+initrd = initrd.img
+cmdline = "console=ttyS0 hvtest.cpus=$cpus hvtest.mem_mb=$mem"
+memory = ${mem}M
+vcpus = $cpus
+autostart = yes
+CFG
+	boot_and_wait bochs "$esp" "$out" 2400 ""
+	expect "$out" '^guest linux: init: started' "the initramfs's /init to run"
+	for c in cpus memory hypervisor-flag dmesg sleep; do
+		expect "$out" "^guest linux: PASS $c" "the /init check $c to pass"
+	done
+	expect "$out" '^guest linux: init: verdict PASS' "the guest's verdict"
+	expect "$out" '^hv: guest linux \(id [0-9]+\) stopped: powered off through ACPI \(S5\)' \
+		"the guest's orderly ACPI power-off"
+	expect_not "$out" 'CPU exception|panic' "a host crash"
+	finish_test "$name" "$out"
+}
+
+t_bochs_linux_1cpu() { linux_boot_test bochs_linux_1cpu 1 256; }
+t_bochs_linux_2cpu() { linux_boot_test bochs_linux_2cpu 2 256; }

@@ -402,8 +402,17 @@ static void test_tsc_leaves(void **state)
 	c.tsc_hz = 100002000ULL;
 	guest(&c, 0x15, 0, r);
 	assert_int_equal(r[2], CPUID_CRYSTAL_HZ);
-	/* TSC = crystal * EBX / EAX, to the kHz */
-	assert_int_equal((uint64_t)r[2] * r[1] / r[0], 100002000ULL);
+	/* TSC = crystal * EBX / EAX, to the MHz */
+	assert_int_equal((uint64_t)r[2] * r[1] / r[0], 100000000ULL);
+	/* Linux multiplies crystal kHz by EBX in 32 bits: it must not overflow. */
+	assert_true((uint64_t)(r[2] / 1000) * r[1] <= 0xffffffffULL);
+	c.tsc_hz = 3500000000ULL;
+	guest(&c, 0x15, 0, r);
+	assert_true((uint64_t)(r[2] / 1000) * r[1] <= 0xffffffffULL);
+	assert_int_equal((uint64_t)r[2] * r[1] / r[0], 3500000000ULL);
+	c.tsc_hz = 5000000000ULL; /* too fast to describe: hidden */
+	guest(&c, 0x15, 0, r);
+	assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
 	guest(&c, 0x16, 0, r);
 	assert_int_equal(r[0], 100);
 	assert_int_equal(r[1], 100);
