@@ -413,6 +413,7 @@ static void test_tsc_leaves(void **state)
 	c.tsc_hz = 5000000000ULL; /* too fast to describe: hidden */
 	guest(&c, 0x15, 0, r);
 	assert_int_equal(r[0] | r[1] | r[2] | r[3], 0);
+	c.tsc_hz = 100002000ULL;
 	guest(&c, 0x16, 0, r);
 	assert_int_equal(r[0], 100);
 	assert_int_equal(r[1], 100);
