@@ -200,15 +200,16 @@ $(BUILD)/linux/initrd.img: tests/linux/mkinitramfs.sh
 linux-assets: $(LINUX_ASSETS)
 
 integration: all linux-assets
-	sh tests/integration/run-all.sh
+	bash tests/integration/run-all.sh
 
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
 
-bench: deps all
+bench: deps all linux-assets
 	sh tests/bench/run.sh
+	bash tests/bench/linux.sh
 
 deps:
 	@sh tests/integration/deps.sh

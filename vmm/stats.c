@@ -27,8 +27,8 @@ unsigned stats_top_exits(const struct vm *vm, struct exit_stat *out, unsigned ma
 		}
 		if (!s.count)
 			continue;
-		/* Insertion into the sorted top list. */
-		for (i = 0; i < n && out[i].count >= s.count; i++)
+		/* Insertion into the top list, ordered by total handling time. */
+		for (i = 0; i < n && out[i].handling_tsc >= s.handling_tsc; i++)
 			;
 		if (i >= max)
 			continue;
@@ -47,7 +47,9 @@ void stats_log_vm(const struct vm *vm)
 	unsigned n = stats_top_exits(vm, top, STATS_LOG_TOP), i;
 
 	for (i = 0; i < n; i++)
-		log_info("hv: guest %s: %llu %s exits, %llu ticks each in the hypervisor (fastest %u)",
+		log_info("hv: guest %s: %llu %s exits, %llu ticks each in the hypervisor (fastest %u), "
+			 "%llu in all",
 			 vm->name, (unsigned long long)top[i].count, exit_stat_name(top[i].reason),
-			 (unsigned long long)(top[i].handling_tsc / top[i].count), top[i].fastest_tsc);
+			 (unsigned long long)(top[i].handling_tsc / top[i].count), top[i].fastest_tsc,
+			 (unsigned long long)top[i].handling_tsc);
 }

@@ -17,10 +17,10 @@ struct exit_stat {
 	uint32_t fastest_tsc;  /* the fastest one: the handler's own path, without logging or timers */
 };
 
-/* The `max` most frequent exit reasons of the VM, most frequent first; returns how many. */
+/* The `max` exit reasons of the VM that cost the hypervisor the most time, costliest first; returns how many. */
 unsigned stats_top_exits(const struct vm *vm, struct exit_stat *out, unsigned max);
 
-/* Logs one line per frequent exit reason: count and average handling ticks. */
+/* Logs one line per costly exit reason: count, average and total handling ticks. */
 void stats_log_vm(const struct vm *vm);
 
 #endif

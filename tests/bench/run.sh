@@ -35,7 +35,7 @@ fi
 figure() { sed -n "s/^guest bench: bench: $1 \([0-9]*\) ticks.*/\1/p" "$t" | head -n 1; }
 # The fastest handling of each exit reason: the handler's own path, free of
 # the console writes that print these results.
-handler() { sed -n "s/^hv: guest bench: [0-9]* $1 exits, .*(fastest \([0-9]*\))/\1/p" "$t" | head -n 1; }
+handler() { sed -n "s/^hv: guest bench: [0-9]* $1 exits, .*(fastest \([0-9]*\)).*/\1/p" "$t" | head -n 1; }
 
 empty=$(figure empty-loop)
 echo "Exit-path round trips under Bochs (ticks = emulated instructions, 10000 iterations each):"

@@ -24,7 +24,7 @@ bochs_config() {
 	*) com1="com1: enabled=1, mode=file, dev=$serial" ;;
 	esac
 	cat >"$out/bochsrc" <<CFG
-megs: 1024
+megs: ${BOCHS_MEGS:-1024}
 romimage: file=$OVMF_FD
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 cpu: model=corei7_skylake_x, count=$cpus, ips=$BOCHS_IPS, reset_on_triple_fault=0
