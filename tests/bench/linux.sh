@@ -32,7 +32,9 @@ memory = 256M
 autostart = yes
 CFG
 
-BOCHS_MEGS=256 boot_and_wait bochs "$out/native/esp" "$out/native" 2400 'init: verdict' &
+# Natively the kernel halts rather than powering off (OVMF gives Bochs no
+# ACPI tables): stop at the line the figure comes from.
+BOCHS_MEGS=256 boot_and_wait bochs "$out/native/esp" "$out/native" 2400 'init: uptime [0-9.]+ s' &
 boot_and_wait bochs "$out/guest/esp" "$out/guest" 2400 'hv: powering off' &
 wait
 

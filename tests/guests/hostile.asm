@@ -16,6 +16,8 @@
 ;                UD2s, then a triple fault
 ;   extra-insns  instructions that exit but are not in the raw-guest
 ;                protocol: VMPTRST, VMFUNC, INVD, GETSEC, XSETBV
+;   reboot       resets its machine through the 8042 (0xFE to port 0x64),
+;                as an OS reboot does: the hypervisor restarts the guest
 ;
 ; In the first three the hypervisor must end the guest: a line
 ; "hostile: survived <mode>" means it did not. The storm reports what each
@@ -76,7 +78,7 @@ start:
 .found:
 	jmp [rbx + 8]
 .unknown:
-	PUTS "hostile: unknown mode; expected oob-read, oob-write, hv-write, storm or extra-insns", 10
+	PUTS "hostile: unknown mode; expected oob-read, oob-write, hv-write, storm, extra-insns or reboot", 10
 	mov edi, 1
 	jmp shutdown
 .ram_too_small:				; still on the hypervisor's stack
@@ -608,6 +610,15 @@ storm_exceptions:
 	PUTS " ud2 came to the guest's handlers", 10
 	ret
 
+; ----------------------------------------------------------------- reboot ---
+
+mode_reboot:
+	mov al, 0xfe			; 8042 command: pulse the reset line
+	out 0x64, al
+	PUTS "hostile: survived reboot", 10
+	mov edi, 1
+	jmp shutdown
+
 ; ------------------------------------------------------------ extra-insns ---
 
 mode_extra_insns:
@@ -659,6 +670,7 @@ STRING s_oob_write, "oob-write"
 STRING s_hv_write, "hv-write"
 STRING s_storm, "storm"
 STRING s_extra, "extra-insns"
+STRING s_reboot, "reboot"
 align 8
 mode_table:
 	dq s_oob_read, mode_oob_read
@@ -666,6 +678,7 @@ mode_table:
 	dq s_hv_write, mode_hv_write
 	dq s_storm, mode_storm
 	dq s_extra, mode_extra_insns
+	dq s_reboot, mode_reboot
 	dq 0, 0
 
 ; -------------------------------------------------------------------- bss ---

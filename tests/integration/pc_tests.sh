@@ -59,3 +59,25 @@ CFG
 
 t_bochs_linux_1cpu() { linux_boot_test bochs_linux_1cpu 1 256; }
 t_bochs_linux_2cpu() { linux_boot_test bochs_linux_2cpu 2 256; }
+
+# A guest that resets its machine comes back up: the hypervisor restarts it
+# from its config (a new id each time, as Xen does). The run is stopped once
+# the guest has come back twice.
+t_bochs_guest_reboot() {
+	out=$WORK/bochs_guest_reboot
+	esp=$(make_esp bochs_guest_reboot)
+	cat >"$esp/EFI/hv/hv.cfg" <<CFG
+[guest rebooter]
+kernel = hostile.bin
+type = long
+memory = 4M
+cmdline = reboot
+autostart = yes
+CFG
+	boot_and_wait bochs "$esp" "$out" 600 '^hv: guest rebooter \(id 3\) created'
+	expect "$out" '^hv: guest rebooter \(id 1\) reset itself: restarting it' "the reset noticed"
+	expect "$out" '^hv: guest rebooter \(id 2\) created' "the guest created again"
+	expect_not "$out" 'hostile: survived reboot' "a reset that did nothing"
+	expect_end "$out" matched
+	finish_test bochs_guest_reboot "$out"
+}
