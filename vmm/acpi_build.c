@@ -38,7 +38,6 @@
 
 /* IA-PC boot architecture flags (ACPI 6.5 Table 5.11). */
 #define ACPI_BOOT_LEGACY_DEVICES (1U << 0) /* ISA devices: the UART, the RTC */
-#define ACPI_BOOT_8042 (1U << 1)	/* the 8042, for its reset line */
 #define ACPI_BOOT_NO_VGA (1U << 2)	/* do not probe 0x3b0-0x3df or 0xa0000 */
 
 /* Latencies above these say C2 and C3 are not supported (ACPI 6.5 5.2.9). */
@@ -363,7 +362,13 @@ static void acpi_build_fadt(uint8_t *buf, const struct acpi_layout *l, uint64_t 
 	f.p_lvl2_lat = ACPI_FADT_NO_C2;
 	f.p_lvl3_lat = ACPI_FADT_NO_C3;
 	f.century = RTC_REG_CENTURY;
-	f.iapc_boot_arch = ACPI_BOOT_LEGACY_DEVICES | ACPI_BOOT_8042 | ACPI_BOOT_NO_VGA;
+	/*
+	 * No 8042 flag: the machine has no keyboard, only the 8042's reset
+	 * line (and reboots go through the FADT reset register anyway). With
+	 * the flag Linux probes for a keyboard, and each of its commands
+	 * busy-waits half a second for an answer that never comes.
+	 */
+	f.iapc_boot_arch = ACPI_BOOT_LEGACY_DEVICES | ACPI_BOOT_NO_VGA;
 	/* TMR_VAL_EXT clear: the PM timer has 24 bits. */
 	f.flags = ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
 		  ACPI_FADT_SLP_BUTTON | ACPI_FADT_RESET_REG_SUP;
