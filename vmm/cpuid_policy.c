@@ -87,9 +87,15 @@
 #define L7_EBX_RDT_A (1U << 15)
 #define L7_EBX_INTEL_PT (1U << 25)
 /* SGX and PT need leaves 12H/14H and their MSRs; RDT needs 0FH/10H; MPX needs BNDCFGS and XCR0 bits 3-4. */
-#define L7_EBX_HIDDEN                                                                 \
-	(L7_EBX_TSC_ADJUST | L7_EBX_SGX | L7_EBX_RDT_M | L7_EBX_MPX | L7_EBX_RDT_A | \
-	 L7_EBX_INTEL_PT)
+#define L7_EBX_HIDDEN \
+	(L7_EBX_SGX | L7_EBX_RDT_M | L7_EBX_MPX | L7_EBX_RDT_A | L7_EBX_INTEL_PT)
+/*
+ * IA32_TSC_ADJUST is emulated by vmm/msr.c whatever the host has, and
+ * offered always: with it and a known TSC rate, Linux trusts the TSC
+ * instead of checking it against timer ticks, which arrive late under a
+ * hypervisor when the guest runs with interrupts off across exits.
+ */
+#define L7_EBX_FORCED L7_EBX_TSC_ADJUST
 
 #define L7_ECX_PKU (1U << 3)
 #define L7_ECX_OSPKE (1U << 4)
@@ -243,6 +249,7 @@ static void leaf_7(const struct cpuid_ctx *c, uint32_t subleaf, uint32_t out[4])
 	if (subleaf != 0)
 		return;
 	out[1] &= ~L7_EBX_HIDDEN;
+	out[1] |= L7_EBX_FORCED;
 	/* PKU itself stays; OSPKE (CR4.PKE) is the guest's, as OSXSAVE is. */
 	out[2] &= ~L7_ECX_HIDDEN;
 	if ((out[2] & L7_ECX_PKU) && (c->guest_cr4 & CR4_PKE))

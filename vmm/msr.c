@@ -12,6 +12,7 @@
 #include "vmm/vm.h"
 
 #define MSR_IA32_TSC 0x010U
+#define MSR_IA32_TSC_ADJUST 0x03bU
 #define MSR_IA32_SPEC_CTRL 0x048U
 #define MSR_IA32_PRED_CMD 0x049U
 #define MSR_IA32_FLUSH_CMD 0x10bU
@@ -135,6 +136,9 @@ int handle_rdmsr(struct vcpu *v)
 	case MSR_IA32_MISC_ENABLE:
 		value = MISC_ENABLE_VALUE;
 		break;
+	case MSR_IA32_TSC_ADJUST:
+		value = v->tsc_adjust;
+		break;
 	case MSR_IA32_PLATFORM_ID:
 	case MSR_IA32_BIOS_SIGN_ID:
 		value = 0;
@@ -171,8 +175,18 @@ int handle_wrmsr(struct vcpu *v)
 		/* LMA is the CPU's to set: keep it. */
 		vmcs_write64(VMCS_GUEST_IA32_EFER, (value & EFER_WRITABLE) | (efer & EFER_LMA));
 		break;
-	case MSR_IA32_TSC:
-		vmcs_write64(VMCS_TSC_OFFSET, value - rdtsc());
+	case MSR_IA32_TSC: {
+		/* SDM 17.17.3: a write to the TSC moves TSC_ADJUST by the same amount. */
+		uint64_t offset = value - rdtsc();
+
+		v->tsc_adjust += offset - vmcs_read64(VMCS_TSC_OFFSET);
+		vmcs_write64(VMCS_TSC_OFFSET, offset);
+		break;
+	}
+	case MSR_IA32_TSC_ADJUST:
+		/* ... and a write to TSC_ADJUST moves the TSC. */
+		vmcs_write64(VMCS_TSC_OFFSET, vmcs_read64(VMCS_TSC_OFFSET) + (value - v->tsc_adjust));
+		v->tsc_adjust = value;
 		break;
 	case MSR_IA32_APIC_BASE:
 		/* The LAPIC stays at 0xFEE00000 in xAPIC mode: only the global enable may change. */
