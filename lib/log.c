@@ -3,6 +3,7 @@
  * ring (every level) and to the console sink (levels at or above the
  * configured one). A spinlock keeps lines whole when several CPUs log.
  */
+#include "lib/spinlock.h"
 #include "lib/log.h"
 
 #include <stdarg.h>
@@ -17,18 +18,7 @@ static char ring_storage[LOG_RING_SIZE];
 static struct logring ring = { ring_storage, LOG_RING_SIZE, 0 };
 static log_sink_fn sink;
 static enum log_level console_level = LOG_INFO;
-static volatile int lock;
-
-static void log_lock(void)
-{
-	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
-		__builtin_ia32_pause();
-}
-
-static void log_unlock(void)
-{
-	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
-}
+static spinlock_t lock = SPINLOCK_INIT;
 
 void log_set_sink(log_sink_fn fn)
 {
@@ -49,9 +39,9 @@ static void emit(enum log_level level, const char *s, size_t len)
 
 void log_write(const char *s, size_t len)
 {
-	log_lock();
+	spin_lock(&lock);
 	emit(LOG_ERROR, s, len);
-	log_unlock();
+	spin_unlock(&lock);
 }
 
 void log_printf(enum log_level level, const char *fmt, ...)
@@ -69,9 +59,9 @@ void log_printf(enum log_level level, const char *fmt, ...)
 		n = sizeof(line) - 2; /* truncated: still end the line */
 	line[n++] = '\n';
 	line[n] = 0;
-	log_lock();
+	spin_lock(&lock);
 	emit(level, line, (size_t)n);
-	log_unlock();
+	spin_unlock(&lock);
 }
 
 size_t log_ring_copy(char *buf, size_t size)
@@ -79,8 +69,8 @@ size_t log_ring_copy(char *buf, size_t size)
 	uint64_t next;
 	size_t n;
 
-	log_lock();
+	spin_lock(&lock);
 	n = logring_read(&ring, 0, buf, size, &next);
-	log_unlock();
+	spin_unlock(&lock);
 	return n;
 }

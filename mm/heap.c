@@ -4,6 +4,7 @@
  * number, so kfree can refuse a pointer it never handed out instead of
  * corrupting the free lists.
  */
+#include "lib/spinlock.h"
 #include "mm/heap.h"
 
 #include <stdint.h>
@@ -30,18 +31,7 @@ struct free_block {
 };
 
 static struct free_block *free_lists[MAX_CLASS + 1];
-static volatile int lock;
-
-static void heap_lock(void)
-{
-	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
-		__builtin_ia32_pause();
-}
-
-static void heap_unlock(void)
-{
-	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
-}
+static spinlock_t lock = SPINLOCK_INIT;
 
 /* Carves a fresh page into blocks of one class. Called with the lock held. */
 static int refill(unsigned class)
@@ -79,14 +69,14 @@ void *kzalloc(size_t size)
 	}
 	while ((1UL << class) < size + sizeof(*h))
 		class++;
-	heap_lock();
+	spin_lock(&lock);
 	if (!free_lists[class] && refill(class)) {
-		heap_unlock();
+		spin_unlock(&lock);
 		return NULL;
 	}
 	h = &free_lists[class]->hdr;
 	free_lists[class] = free_lists[class]->next;
-	heap_unlock();
+	spin_unlock(&lock);
 	memset(h, 0, 1UL << class);
 	h->magic = HEAP_MAGIC;
 	h->class = class;
@@ -112,8 +102,8 @@ void kfree(void *p)
 		return;
 	}
 	b = (struct free_block *)h;
-	heap_lock();
+	spin_lock(&lock);
 	b->next = free_lists[h->class];
 	free_lists[h->class] = b;
-	heap_unlock();
+	spin_unlock(&lock);
 }

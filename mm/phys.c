@@ -7,6 +7,7 @@
  * leaves them out; the kernel image is also passed as an explicit reserved
  * range in case a firmware merges types.
  */
+#include "lib/spinlock.h"
 #include "mm/phys.h"
 
 #include "lib/log.h"
@@ -19,18 +20,7 @@
 static struct frame_allocator frames;
 static struct mem_range free_ranges[MAX_FREE_RANGES];
 static uint64_t ram_bytes, limit;
-static volatile int lock;
-
-static void phys_lock(void)
-{
-	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
-		__builtin_ia32_pause();
-}
-
-static void phys_unlock(void)
-{
-	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
-}
+static spinlock_t lock = SPINLOCK_INIT;
 
 static uint64_t highest_address(const struct boot_info *info)
 {
@@ -86,9 +76,9 @@ uint64_t phys_alloc_contig(uint64_t pages, uint64_t align_pages)
 {
 	uint64_t p;
 
-	phys_lock();
+	spin_lock(&lock);
 	p = frame_alloc_contig(&frames, pages, align_pages);
-	phys_unlock();
+	spin_unlock(&lock);
 	if (p)
 		memset(phys_to_virt(p), 0, pages * PAGE_SIZE);
 	return p;
@@ -103,9 +93,9 @@ void phys_free(uint64_t phys, uint64_t pages)
 {
 	int bad;
 
-	phys_lock();
+	spin_lock(&lock);
 	bad = frame_free(&frames, phys, pages);
-	phys_unlock();
+	spin_unlock(&lock);
 	if (bad)
 		log_error("phys: refused to free %llu pages at 0x%llx: not allocated",
 			  (unsigned long long)pages, (unsigned long long)phys);

@@ -16,56 +16,52 @@ CFG
 # QEMU boots of the loader stop once it says it returns to the firmware.
 LOADER_GAVE_UP='returning to the firmware'
 
-t_loader_missing_kernel() {
-	out=$WORK/loader_missing_kernel
-	esp=$(make_esp loader_missing_kernel)
-	rm "$esp/EFI/hv/hvkernel.elf"
-	boot_and_wait qemu "$esp" "$out" 120 "$LOADER_GAVE_UP"
-	expect "$out" 'hvloader: error: cannot load the kernel .EFI.hv.hvkernel.elf: not found' "the missing-kernel message"
+# loader_refuses NAME PREPARE REGEX WHAT: copies the ESP, lets the function
+# PREPARE break it, boots it under QEMU and expects the loader's message.
+loader_refuses() {
+	name=$1
+	out=$WORK/$name
+	esp=$(make_esp "$name")
+	$2 "$esp"
+	boot_and_wait qemu "$esp" "$out" 180 "$LOADER_GAVE_UP"
+	expect "$out" "$3" "$4"
 	expect_end "$out" matched
-	finish_test loader_missing_kernel "$out"
+	finish_test "$name" "$out"
+}
+
+no_kernel() { rm "$1/EFI/hv/hvkernel.elf"; }
+bad_config_line() { printf '[hypervisor]\nlog_level = info\nmemory 256\n' >"$1/EFI/hv/hv.cfg"; }
+absent_image() { printf '[hypervisor]\n\n[guest linux]\nkernel = vmlinuz-absent\nmemory = 128M\n' >"$1/EFI/hv/hv.cfg"; }
+# Keep the ELF magic but claim a 32-bit class.
+elf32_kernel() { printf '\001' | dd of="$1/EFI/hv/hvkernel.elf" bs=1 seek=4 conv=notrunc 2>/dev/null; }
+huge_image() {
+	printf '[hypervisor]\n\n[guest big]\nkernel = big.img\n' >"$1/EFI/hv/hv.cfg"
+	truncate -s 300M "$1/EFI/hv/big.img"
+}
+
+t_loader_missing_kernel() {
+	loader_refuses loader_missing_kernel no_kernel \
+		'hvloader: error: cannot load the kernel .EFI.hv.hvkernel.elf: not found' "the missing-kernel message"
 }
 
 t_loader_bad_config() {
-	out=$WORK/loader_bad_config
-	esp=$(make_esp loader_bad_config)
-	printf '[hypervisor]\nlog_level = info\nmemory 256\n' >"$esp/EFI/hv/hv.cfg"
-	boot_and_wait qemu "$esp" "$out" 120 "$LOADER_GAVE_UP"
-	expect "$out" "hvloader: error: hv.cfg:3: .*'='" "the file, line number and what was expected"
-	expect_end "$out" matched
-	finish_test loader_bad_config "$out"
+	loader_refuses loader_bad_config bad_config_line \
+		"hvloader: error: hv.cfg:3: .*'='" "the file, line number and what was expected"
 }
 
 t_loader_missing_image() {
-	out=$WORK/loader_missing_image
-	esp=$(make_esp loader_missing_image)
-	printf '[hypervisor]\n\n[guest linux]\nkernel = vmlinuz-absent\nmemory = 128M\n' >"$esp/EFI/hv/hv.cfg"
-	boot_and_wait qemu "$esp" "$out" 120 "$LOADER_GAVE_UP"
-	expect "$out" "hvloader: error: hv.cfg:3: guest 'linux': kernel=vmlinuz-absent: not found" "the missing-image message"
-	expect_end "$out" matched
-	finish_test loader_missing_image "$out"
+	loader_refuses loader_missing_image absent_image \
+		"hvloader: error: hv.cfg:3: guest 'linux': kernel=vmlinuz-absent: not found" "the missing-image message"
 }
 
 t_loader_corrupt_elf() {
-	out=$WORK/loader_corrupt_elf
-	esp=$(make_esp loader_corrupt_elf)
-	# Keep the ELF magic but claim a 32-bit class.
-	printf '\001' | dd of="$esp/EFI/hv/hvkernel.elf" bs=1 seek=4 conv=notrunc 2>/dev/null
-	boot_and_wait qemu "$esp" "$out" 120 "$LOADER_GAVE_UP"
-	expect "$out" 'hvloader: error: .EFI.hv.hvkernel.elf is not a valid kernel: .*64' "the corrupt-ELF message"
-	expect_end "$out" matched
-	finish_test loader_corrupt_elf "$out"
+	loader_refuses loader_corrupt_elf elf32_kernel \
+		'hvloader: error: .EFI.hv.hvkernel.elf is not a valid kernel: .*64' "the corrupt-ELF message"
 }
 
 t_loader_no_memory() {
-	out=$WORK/loader_no_memory
-	esp=$(make_esp loader_no_memory)
-	printf '[hypervisor]\n\n[guest big]\nkernel = big.img\n' >"$esp/EFI/hv/hv.cfg"
-	truncate -s 300M "$esp/EFI/hv/big.img"
-	QEMU_MEM=256 boot_and_wait qemu "$esp" "$out" 180 "$LOADER_GAVE_UP"
-	expect "$out" "hvloader: error: hv.cfg:3: guest 'big': kernel=big.img: not enough memory" "the out-of-memory message"
-	expect_end "$out" matched
-	finish_test loader_no_memory "$out"
+	QEMU_MEM=256 loader_refuses loader_no_memory huge_image \
+		"hvloader: error: hv.cfg:3: guest 'big': kernel=big.img: not enough memory" "the out-of-memory message"
 }
 
 t_qemu_no_vtx() {
