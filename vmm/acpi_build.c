@@ -76,6 +76,7 @@ _Static_assert(sizeof(struct acpi_facs) == 64, "ACPI 5.2.10");
 #define AML_ZERO 0x00U
 #define AML_NAME_OP 0x08U
 #define AML_BYTE_PREFIX 0x0aU
+#define AML_STRING_PREFIX 0x0dU
 #define AML_DWORD_PREFIX 0x0cU
 #define AML_SCOPE_OP 0x10U
 #define AML_BUFFER_OP 0x11U
@@ -85,7 +86,7 @@ _Static_assert(sizeof(struct acpi_facs) == 64, "ACPI 5.2.10");
 #define AML_DEVICE_OP 0x82U		/* after AML_EXT_OP */
 #define AML_ROOT 0x5cU			/* '\' */
 
-#define AML_MAX 256U
+#define AML_MAX 512U
 #define AML_MAX_DEPTH 4U
 
 /* EisaId("PNP0A03"), the PCI host bridge (ACPI 6.5 6.1.5: compressed EISA ID). */
@@ -187,6 +188,25 @@ static const uint8_t pci0_crs[] = {
 	0x79, 0x00,
 };
 
+/* The panic notifier's port (QEMU's pvpanic: ACPI ID QEMU0001), IO (Decode16, port, port, 1, 1). */
+static const uint8_t pevt_crs[] = {
+	0x47, 0x01, ACPI_PVPANIC_PORT & 0xff, ACPI_PVPANIC_PORT >> 8, ACPI_PVPANIC_PORT & 0xff,
+	ACPI_PVPANIC_PORT >> 8, 0x01, 0x01,
+	0x79, 0x00,
+};
+
+static void aml_name_buffer(struct aml *a, const char *name, const uint8_t *data, uint8_t len)
+{
+	aml_byte(a, AML_NAME_OP);
+	aml_name_seg(a, name);
+	aml_byte(a, AML_BUFFER_OP);
+	aml_begin(a);
+	aml_byte(a, AML_BYTE_PREFIX); /* BufferSize */
+	aml_byte(a, len);
+	aml_bytes(a, data, len);
+	aml_end(a);
+}
+
 /*
  *	Name (\_S5, Package () { typ, typ, Zero, Zero })
  *	Method (\_PIC, 1) { }
@@ -195,6 +215,10 @@ static const uint8_t pci0_crs[] = {
  *			Name (_HID, EisaId ("PNP0A03"))
  *			Name (_UID, Zero)
  *			Name (_CRS, ResourceTemplate () { ... })
+ *		}
+ *		Device (PEVT) {
+ *			Name (_HID, "QEMU0001")
+ *			Name (_CRS, ResourceTemplate () { IO (Decode16, 0x505, 0x505, 1, 1) })
  *		}
  *	}
  * Linux calls \_PIC(1) to say it routes through the I/O APIC; nothing here
@@ -241,14 +265,19 @@ static void aml_build_dsdt(struct aml *a, uint8_t slp_typ)
 	aml_byte(a, AML_NAME_OP);
 	aml_name_seg(a, "_UID");
 	aml_byte(a, AML_ZERO);
-	aml_byte(a, AML_NAME_OP);
-	aml_name_seg(a, "_CRS");
-	aml_byte(a, AML_BUFFER_OP);
-	aml_begin(a);
-	aml_byte(a, AML_BYTE_PREFIX); /* BufferSize */
-	aml_byte(a, sizeof(pci0_crs));
-	aml_bytes(a, pci0_crs, sizeof(pci0_crs));
+	aml_name_buffer(a, "_CRS", pci0_crs, sizeof(pci0_crs));
 	aml_end(a);
+
+	/* Linux's pvpanic driver finds the panic port through this device. */
+	aml_byte(a, AML_EXT_OP);
+	aml_byte(a, AML_DEVICE_OP);
+	aml_begin(a);
+	aml_name_seg(a, "PEVT");
+	aml_byte(a, AML_NAME_OP);
+	aml_name_seg(a, "_HID");
+	aml_byte(a, AML_STRING_PREFIX);
+	aml_bytes(a, "QEMU0001", 9); /* with its NUL */
+	aml_name_buffer(a, "_CRS", pevt_crs, sizeof(pevt_crs));
 	aml_end(a);
 	aml_end(a);
 }

@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The panic notifier port the DSDT describes (QEMU's pvpanic, ACPI ID QEMU0001). */
+#define ACPI_PVPANIC_PORT 0x505U
+
 struct acpi_build_config {
 	uint32_t cpu_count;		/* 1..255: APIC IDs 0..cpu_count-1 */
 	uint32_t lapic_address;

@@ -11,6 +11,8 @@
 #include "vmm/vm_irq.h"
 #include "drivers/cmos_clock.h"
 #include "vmm/guest_acpi.h"
+#include "vmm/acpi_build.h"
+#include "lib/log.h"
 #include "vmm/io_bus.h"
 #include "vmm/vm.h"
 
@@ -230,6 +232,33 @@ static int acpi_pm_write(void *opaque, uint64_t port, unsigned size, uint64_t va
 
 const struct io_ops vm_acpi_pm_ops = { acpi_pm_read, acpi_pm_write };
 
+/*
+ * The panic notifier (QEMU's pvpanic ISA device, which Linux's pvpanic
+ * driver finds through the DSDT): reading it tells which events we take,
+ * writing "panicked" ends the guest as crashed.
+ */
+#define PVPANIC_PANICKED 0x1U
+#define PVPANIC_CRASH_LOADED 0x2U
+
+static int pvpanic_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
+{
+	*value = PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
+	return 0;
+}
+
+static int pvpanic_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+{
+	struct vm *vm = opaque;
+
+	if (value & PVPANIC_PANICKED)
+		vm_end(vm, VM_CRASHED, "the guest's kernel panicked (it said so through pvpanic)");
+	else if (value & PVPANIC_CRASH_LOADED)
+		log_info("hv: guest %s: its kernel crashed and is starting a crash kernel", vm->name);
+	return 0;
+}
+
+const struct io_ops vm_pvpanic_ops = { pvpanic_read, pvpanic_write };
+
 static void guest_reset(void *ctx)
 {
 	struct vm *vm = ctx;
@@ -287,6 +316,7 @@ int vm_devices_init(struct vm *vm)
 	       io_bus_register(pio, 0x92, 1, &vm_sysctl_ops, vm, "port92") ||
 	       io_bus_register(pio, 0xcf8, 8, &vm_pci_ops, vm, "pci-config+reset") ||
 	       io_bus_register(pio, GUEST_PM_BASE, 16, &vm_acpi_pm_ops, vm, "acpi-pm") ||
+	       io_bus_register(pio, ACPI_PVPANIC_PORT, 1, &vm_pvpanic_ops, vm, "pvpanic") ||
 	       io_bus_register(&vm->mmio, LAPIC_MMIO_BASE, LAPIC_MMIO_SIZE, &vm_lapic_ops, vm, "lapic") ||
 	       io_bus_register(&vm->mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, &vm_ioapic_ops, vm, "ioapic");
 }

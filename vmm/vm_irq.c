@@ -125,11 +125,18 @@ static bool pic_wired_to(const struct vcpu *v)
 	       ((lint0 & LAPIC_DM_MASK) >> LAPIC_DM_SHIFT) == LAPIC_DM_EXTINT;
 }
 
+/* Any vector requested at all? The common answer on an exit is no, and cheap. */
+static bool lapic_has_requests(const struct lapic *l)
+{
+	return (l->irr[0] | l->irr[1] | l->irr[2] | l->irr[3] | l->irr[4] | l->irr[5] | l->irr[6] |
+		l->irr[7]) != 0;
+}
+
 bool vm_irq_pending(struct vcpu *v)
 {
 	const struct pic *pic = &v->vm->pic;
 
-	if (lapic_pending_vector(&v->lapic) >= 0)
+	if (lapic_has_requests(&v->lapic) && lapic_pending_vector(&v->lapic) >= 0)
 		return true;
 	/* Nothing requested at the 8259 is the common case: answer it cheaply. */
 	if (!(pic->chip[0].irr | pic->chip[1].irr) || !pic_wired_to(v))
@@ -139,7 +146,7 @@ bool vm_irq_pending(struct vcpu *v)
 
 int vm_irq_ack(struct vcpu *v)
 {
-	int vector = lapic_pending_vector(&v->lapic);
+	int vector = lapic_has_requests(&v->lapic) ? lapic_pending_vector(&v->lapic) : -1;
 
 	if (vector >= 0) {
 		lapic_ack(&v->lapic, (uint8_t)vector);

@@ -81,3 +81,27 @@ CFG
 	expect_end "$out" matched
 	finish_test bochs_guest_reboot "$out"
 }
+
+# A guest whose kernel panics is reported as crashed, through the panic
+# notifier port its pvpanic driver finds in our DSDT; the host runs on.
+t_bochs_linux_panic() {
+	out=$WORK/bochs_linux_panic
+	esp=$(make_esp bochs_linux_panic)
+	cp build/linux/vmlinuz build/linux/initrd.img "$esp/EFI/hv/"
+	cat >"$esp/EFI/hv/hv.cfg" <<CFG
+[hypervisor]
+cmdline = when_done=poweroff
+
+[guest linux]
+kernel = vmlinuz
+initrd = initrd.img
+cmdline = "console=ttyS0 quiet retbleed=off hvtest.panic=1"
+memory = 256M
+autostart = yes
+CFG
+	boot_and_wait bochs "$esp" "$out" 2400 ""
+	expect "$out" '^guest linux: init: panicking on purpose' "the guest to panic on purpose"
+	expect "$out" "^hv: guest linux \\(id [0-9]+\\) crashed: the guest's kernel panicked" "the panic reported as such"
+	expect "$out" '^hv: powering off' "the host to run on"
+	finish_test bochs_linux_panic "$out"
+}

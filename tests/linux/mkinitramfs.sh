@@ -57,6 +57,9 @@ root="$tmp/root"
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
 	"$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/root"
 cp "$bb" "$root/bin/busybox"
+# pvpanic (from tests/linux/fetch-kernel.sh): a panic is reported to the hypervisor.
+mkdir -p "$root/lib/modules"
+cp "$out"/modules/*.ko "$root/lib/modules/" 2>/dev/null || true
 ln -s busybox "$root/bin/sh" # the kernel runs /init through its #! line
 # The kernel's built-in initramfs already holds /dev/console; make our own
 # too when we may, so the archive stands on its own.
@@ -76,6 +79,15 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "init: started"
+for m in pvpanic pvpanic-mmio; do
+	[ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko
+done
+
+# hvtest.panic=1: crash the kernel on purpose (the hypervisor must report it).
+if grep -qw hvtest.panic=1 /proc/cmdline; then
+	echo "init: panicking on purpose"
+	echo c >/proc/sysrq-trigger
+fi
 
 failed=0
 pass() { echo "PASS $1"; }

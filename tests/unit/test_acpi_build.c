@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /*
  * Host unit test for vmm/acpi_build.c: the tables are built into a buffer
  * standing for guest memory at base_gpa and read back by the hypervisor's
@@ -189,7 +190,7 @@ static void check_aml(const uint8_t *t, size_t len, uint8_t slp_typ)
 	pos += sizeof(sb);
 	start = pos;
 	dev_end = start + pkg_length(t, &pos);
-	assert_int_equal(dev_end, end);
+	assert_true(dev_end < end); /* Device (PEVT) follows */
 	assert_memory_equal(t + pos, hid, sizeof(hid));
 	pos += sizeof(hid);
 	start = pos;
@@ -203,6 +204,19 @@ static void check_aml(const uint8_t *t, size_t len, uint8_t slp_typ)
 	assert_int_equal(t[pos], 0x88);
 	assert_int_equal(t[pos + 3], 2);
 	assert_int_equal(t[pos + 10], 0xff);
+
+	/* Device (PEVT) { Name (_HID, "QEMU0001") Name (_CRS, { IO 0x505 }) }, to the scope's end. */
+	pos = dev_end;
+	assert_int_equal(t[pos++], 0x5b);
+	assert_int_equal(t[pos++], 0x82);
+	start = pos;
+	assert_int_equal(start + pkg_length(t, &pos), end);
+	assert_memory_equal(t + pos, "PEVT", 4);
+	pos += 4;
+	assert_memory_equal(t + pos, "\x08_HID\x0dQEMU0001", 15);
+	pos += 15;
+	assert_memory_equal(t + pos, "\x08_CRS\x11", 6);
+	assert_true(memmem(t + pos, end - pos, "\x47\x01\x05\x05\x05\x05\x01\x01", 8) != NULL);
 }
 
 /* The whole structure, from the RSDP at offset 0. */
