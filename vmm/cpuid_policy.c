@@ -334,7 +334,7 @@ static void leaf_xsave(const struct cpuid_ctx *c, uint32_t subleaf, uint32_t out
  */
 static void leaf_tsc_crystal(const struct cpuid_ctx *c, uint32_t out[4])
 {
-	uint64_t mhz = c->tsc_hz / 1000000U;
+	uint64_t mhz = (c->tsc_hz + 500000U) / 1000000U; /* nearest MHz */
 
 	/*
 	 * Linux computes crystal_kHz * EBX in 32 bits: with a 1 GHz crystal
@@ -354,7 +354,7 @@ static void leaf_tsc_crystal(const struct cpuid_ctx *c, uint32_t out[4])
 /* Leaf 16H: base and maximum frequency in MHz (the TSC's), bus 100 MHz. */
 static void leaf_frequency(const struct cpuid_ctx *c, uint32_t out[4])
 {
-	uint32_t mhz = (uint32_t)(c->tsc_hz / 1000000U);
+	uint32_t mhz = (uint32_t)((c->tsc_hz + 500000U) / 1000000U);
 
 	out[0] = mhz;
 	out[1] = mhz;

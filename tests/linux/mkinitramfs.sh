@@ -100,6 +100,9 @@ uptime_cs() {
 	echo $(( ${up%%.*} * 100 + 1${up#*.} - 100 ))
 }
 echo "init: uptime $(cut -d' ' -f1 /proc/uptime) s"
+# The TSC rate the kernel believes in: its uptime counts on it, so a
+# benchmark can turn the uptime into the machine's own time.
+echo "init: tsc MHz $(dmesg | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | head -n 1)"
 
 cpus=""
 mem_mb=""

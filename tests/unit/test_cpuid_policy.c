@@ -406,6 +406,9 @@ static void test_tsc_leaves(void **state)
 	assert_int_equal((uint64_t)r[2] * r[1] / r[0], 100000000ULL);
 	/* Linux multiplies crystal kHz by EBX in 32 bits: it must not overflow. */
 	assert_true((uint64_t)(r[2] / 1000) * r[1] <= 0xffffffffULL);
+	c.tsc_hz = 99990000ULL; /* a calibration a little low: the nearest MHz, not truncated */
+	guest(&c, 0x15, 0, r);
+	assert_int_equal((uint64_t)r[2] * r[1] / r[0], 100000000ULL);
 	c.tsc_hz = 3500000000ULL;
 	guest(&c, 0x15, 0, r);
 	assert_true((uint64_t)(r[2] / 1000) * r[1] <= 0xffffffffULL);
