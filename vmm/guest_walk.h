@@ -43,7 +43,7 @@ enum walk_result {
 	WALK_NOT_PRESENT,
 	WALK_RESERVED_BIT,
 	WALK_BAD_GPA,      /* a paging structure lies outside guest RAM */
-	WALK_UNSUPPORTED,  /* 5-level paging (CR4.LA57): not implemented */
+	WALK_UNSUPPORTED,  /* 5-level paging (CR4.LA57): guests are not offered LA57, so refused */
 	WALK_NON_CANONICAL, /* 4-level paging and bits 63:47 not a sign extension */
 };
 
