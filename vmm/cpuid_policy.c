@@ -102,13 +102,18 @@
 #define L7_ECX_WAITPKG (1U << 5)
 #define L7_ECX_CET_SS (1U << 7)
 #define L7_ECX_TME (1U << 13)
+#define L7_ECX_LA57 (1U << 16)
 #define L7_ECX_KEY_LOCKER (1U << 23)
 #define L7_ECX_SGX_LC (1U << 30)
 #define L7_ECX_PKS (1U << 31)
-/* UMWAIT needs IA32_UMWAIT_CONTROL; CET, TME, Key Locker, SGX launch control and PKS need MSRs too. */
+/*
+ * UMWAIT needs IA32_UMWAIT_CONTROL; CET, TME, Key Locker, SGX launch control
+ * and PKS need MSRs too. LA57: the hypervisor's guest page walker (MMIO
+ * emulation, string I/O) reads 4-level tables only.
+ */
 #define L7_ECX_HIDDEN                                                                \
 	(L7_ECX_OSPKE | L7_ECX_WAITPKG | L7_ECX_CET_SS | L7_ECX_TME | L7_ECX_KEY_LOCKER | \
-	 L7_ECX_SGX_LC | L7_ECX_PKS)
+	 L7_ECX_SGX_LC | L7_ECX_PKS | L7_ECX_LA57)
 
 #define L7_EDX_UINTR (1U << 5)
 #define L7_EDX_MD_CLEAR (1U << 10) /* kept: VERW, no MSR */
