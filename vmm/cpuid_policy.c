@@ -49,14 +49,17 @@
  * Hidden: nested VMX and SMX (we would have to emulate them); thermal,
  * power and debug-store facilities whose MSRs we do not emulate (EST, TM2,
  * DTES64, DS-CPL, PDCM, SDBG, xTPR, CNXT-ID, DCA); MONITOR/MWAIT, which
- * exit to a #UD. x2APIC and the TSC-deadline timer wait for a virtual
- * x2APIC: until then the guest programs the xAPIC through MMIO. OSXSAVE
- * is recomputed from the guest's CR4.
+ * exit to a #UD. x2APIC waits for a virtual x2APIC: until then the guest
+ * programs the xAPIC through MMIO. OSXSAVE is recomputed from the guest's
+ * CR4. The TSC-deadline timer is offered whatever the host has: the
+ * virtual LAPIC implements it (IA32_TSC_DEADLINE in vmm/msr.c), and it
+ * spares the guest an MMIO exit per timer tick.
  */
 #define L1_ECX_HIDDEN                                                                         \
 	(L1_ECX_DTES64 | L1_ECX_MONITOR | L1_ECX_DS_CPL | L1_ECX_VMX | L1_ECX_SMX | L1_ECX_EST | \
 	 L1_ECX_TM2 | L1_ECX_CNXT_ID | L1_ECX_SDBG | L1_ECX_XTPR | L1_ECX_PDCM | L1_ECX_DCA |  \
-	 L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE | L1_ECX_OSXSAVE)
+	 L1_ECX_X2APIC | L1_ECX_OSXSAVE)
+#define L1_ECX_FORCED L1_ECX_TSC_DEADLINE
 
 #define L1_EDX_MCE (1U << 7)
 #define L1_EDX_MTRR (1U << 12)
@@ -227,7 +230,7 @@ static void leaf_1(const struct cpuid_ctx *c, uint32_t out[4])
 	/* EBX[7:0] brand index and EBX[15:8] CLFLUSH size stay the host's. */
 	out[1] = (out[1] & 0xffffU) | ((count > 0xff ? 0xffU : count) << 16) |
 		 ((c->vcpu_id & 0xffU) << 24);
-	out[2] = (out[2] & ~L1_ECX_HIDDEN) | L1_ECX_HYPERVISOR;
+	out[2] = (out[2] & ~L1_ECX_HIDDEN) | L1_ECX_FORCED | L1_ECX_HYPERVISOR;
 	/* OSXSAVE mirrors the guest's CR4 (the host's bit reflects the host's CR4). */
 	if ((out[2] & L1_ECX_XSAVE) && (c->guest_cr4 & CR4_OSXSAVE))
 		out[2] |= L1_ECX_OSXSAVE;

@@ -23,6 +23,7 @@
 #define MSR_IA32_SYSENTER_EIP 0x176U
 #define MSR_IA32_MISC_ENABLE 0x1a0U
 #define MSR_IA32_PAT 0x277U
+#define MSR_IA32_TSC_DEADLINE 0x6e0U
 #define MSR_STAR 0xc0000081U
 #define MSR_LSTAR 0xc0000082U
 #define MSR_CSTAR 0xc0000083U
@@ -139,6 +140,9 @@ int handle_rdmsr(struct vcpu *v)
 	case MSR_IA32_TSC_ADJUST:
 		value = v->tsc_adjust;
 		break;
+	case MSR_IA32_TSC_DEADLINE:
+		value = lapic_read_tsc_deadline(&v->lapic);
+		break;
 	case MSR_IA32_PLATFORM_ID:
 	case MSR_IA32_BIOS_SIGN_ID:
 		value = 0;
@@ -183,6 +187,10 @@ int handle_wrmsr(struct vcpu *v)
 		vmcs_write64(VMCS_TSC_OFFSET, offset);
 		break;
 	}
+	case MSR_IA32_TSC_DEADLINE:
+		lapic_write_tsc_deadline(&v->lapic, value, rdtsc() + vmcs_read64(VMCS_TSC_OFFSET));
+		v->vm->timers_dirty = true;
+		break;
 	case MSR_IA32_TSC_ADJUST:
 		/* ... and a write to TSC_ADJUST moves the TSC. */
 		vmcs_write64(VMCS_TSC_OFFSET, vmcs_read64(VMCS_TSC_OFFSET) + (value - v->tsc_adjust));
