@@ -9,6 +9,8 @@ SELFTEST_CHECKS="modes cpuid-hypervisor-bit cpuid-vmx-hidden cpuid-signature msr
 	vmcall-version vmcall-console-write vmcall-bad-buffer vmcall-unknown vmcall-mgmt-refused
 	hlt-timer-wakeup"
 
+# The selftest guest, then one hostile guest per attack, each named after
+# the command-line word that picks it.
 guests_cfg() {
 	cat >"$1/EFI/hv/hv.cfg" <<CFG
 [hypervisor]
@@ -20,35 +22,11 @@ kernel = selftest.bin
 type = real
 memory = 16M
 autostart = yes
-
-[guest storm]
-kernel = hostile.bin
-type = long
-memory = 8M
-cmdline = storm
-autostart = yes
-
-[guest oob-read]
-kernel = hostile.bin
-type = long
-memory = 8M
-cmdline = oob-read
-autostart = yes
-
-[guest oob-write]
-kernel = hostile.bin
-type = long
-memory = 8M
-cmdline = oob-write
-autostart = yes
-
-[guest hv-write]
-kernel = hostile.bin
-type = long
-memory = 8M
-cmdline = hv-write
-autostart = yes
 CFG
+	for attack in storm oob-read oob-write hv-write; do
+		printf '\n[guest %s]\nkernel = hostile.bin\ntype = long\nmemory = 8M\ncmdline = %s\nautostart = yes\n' \
+			"$attack" "$attack" >>"$1/EFI/hv/hv.cfg"
+	done
 }
 
 t_bochs_guests() {
