@@ -37,7 +37,7 @@ KERNEL_C := \
 	boot/hvcfg.c \
 	vmm/main.c vmm/images.c vmm/vm.c vmm/vcpu_setup.c vmm/sched.c vmm/inject.c \
 	vmm/exit.c vmm/exit_reason.c vmm/exit_cpuid.c vmm/exit_io.c vmm/exit_cr.c \
-	vmm/exit_ept.c vmm/msr.c vmm/hypercall.c vmm/vmcs_dump.c vmm/vmcs_check.c \
+	vmm/exit_ept.c vmm/vcpu_regs.c vmm/msr.c vmm/hypercall.c vmm/vmcs_dump.c vmm/vmcs_check.c \
 	vmm/cpuid_policy.c vmm/guest_access.c vmm/guest_walk.c vmm/decode.c \
 	vmm/guest_boot.c vmm/io_bus.c vmm/vm_devices.c vmm/vm_irq.c vmm/stats.c \
 	vmm/linux_boot.c vmm/multiboot.c vmm/guest_acpi.c vmm/acpi_build.c \

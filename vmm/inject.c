@@ -10,6 +10,7 @@
 #include "vmm/exitq.h"
 #include "vmm/vcpu_setup.h"
 #include "vmm/vm.h"
+#include "vmm/vm_irq.h"
 
 #define VECTOR_DF 8
 #define RFLAGS_IF (1ULL << 9)
@@ -86,10 +87,10 @@ void inject_before_entry(struct vcpu *v)
 			vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, v->pending.insn_len);
 		v->pending.valid = false;
 		/* A device interrupt still waiting is delivered after this event. */
-		want_window = vm_devices_interrupt_pending(v);
-	} else if (vm_devices_interrupt_pending(v)) {
+		want_window = vm_irq_pending(v);
+	} else if (vm_irq_pending(v)) {
 		if (can_take_interrupt(v)) {
-			int vector = vm_devices_ack_interrupt(v);
+			int vector = vm_irq_ack(v);
 
 			if (vector >= 0)
 				vmcs_write32(VMCS_ENTRY_INTR_INFO,

@@ -21,6 +21,7 @@
 #include "vmm/msr.h"
 #include "vmm/vcpu_setup.h"
 #include "vmm/vm.h"
+#include "vmm/vm_irq.h"
 #include "vmm/vmcs_dump.h"
 
 #define SLICE_US 10000ULL
@@ -175,7 +176,7 @@ static bool wakes(struct vcpu *v)
 	if (v->state != VCPU_HALTED || !(v->rflags & RFLAGS_IF))
 		return false;
 	vm_devices_update(v->vm);
-	return vm_devices_interrupt_pending(v);
+	return vm_irq_pending(v);
 }
 
 /* A VM whose vCPUs all wait with interrupts off can never run again. */

@@ -127,15 +127,6 @@ uint64_t vm_devices_update_if_due(struct vm *vm, uint64_t now_tsc)
 	return vm->next_timer_tsc;
 }
 
-bool vm_devices_interrupt_pending(struct vcpu *v)
-{
-	return vm_irq_pending(v);
-}
-
-int vm_devices_ack_interrupt(struct vcpu *v)
-{
-	return vm_irq_ack(v);
-}
 
 /* -------------------------------------------------- the rest of the PC --- */
 

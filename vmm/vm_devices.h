@@ -37,10 +37,5 @@ uint64_t vm_devices_update(struct vm *vm);
 /* The same, but only when a timer is due or was reprogrammed: the per-entry fast path. */
 uint64_t vm_devices_update_if_due(struct vm *vm, uint64_t now_tsc);
 
-/* True if the interrupt controller has an interrupt for this vCPU. */
-bool vm_devices_interrupt_pending(struct vcpu *v);
-
-/* The interrupt acknowledge cycle: the vector to deliver, or -1. */
-int vm_devices_ack_interrupt(struct vcpu *v);
 
 #endif

@@ -22,18 +22,7 @@ cp build/linux/vmlinuz build/linux/initrd.img "$out/native/esp/"
 printf 'fs0:\r\n\\vmlinuz initrd=\\initrd.img %s\r\n' "$CMDLINE" >"$out/native/esp/startup.nsh"
 
 cp -r build/esp "$out/guest/esp"
-cp build/linux/vmlinuz build/linux/initrd.img "$out/guest/esp/EFI/hv/"
-cat >"$out/guest/esp/EFI/hv/hv.cfg" <<CFG
-[hypervisor]
-cmdline = when_done=poweroff
-
-[guest linux]
-kernel = vmlinuz
-initrd = initrd.img
-cmdline = "$CMDLINE"
-memory = 256M
-autostart = yes
-CFG
+add_linux_guest "$out/guest/esp" "$CMDLINE" 1 256
 
 # Natively the kernel halts rather than powering off (OVMF gives Bochs no
 # ACPI tables): stop at the line the figure comes from.

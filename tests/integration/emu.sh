@@ -10,6 +10,10 @@
 #       (an extended regex) appears in the transcript, or after TIMEOUT
 #       seconds, whichever comes first; the emulator is then stopped.
 #       OUTDIR/end says which: "exit N", "matched" or "timeout".
+#   add_linux_guest ESP CMDLINE VCPUS MEM_MB
+#       puts Debian's kernel and the test initramfs (build/linux/) on ESP and
+#       writes an hv.cfg that starts them as guest "linux" and powers the
+#       machine off when the guest is done.
 
 OVMF_FD=/usr/share/ovmf/OVMF.fd
 BOCHS_IPS=${BOCHS_IPS:-100000000}
@@ -95,4 +99,20 @@ boot_and_wait() {
 	# The transcript without carriage returns and terminal escapes, for grep.
 	tr -d '\r' <"$out/serial.log" | sed 's/\x1b\[[0-9;?=]*[A-Za-z]//g' >"$out/transcript.txt"
 	return 0
+}
+
+add_linux_guest() {
+	cp build/linux/vmlinuz build/linux/initrd.img "$1/EFI/hv/"
+	cat >"$1/EFI/hv/hv.cfg" <<CFG
+[hypervisor]
+cmdline = when_done=poweroff
+
+[guest linux]
+kernel = vmlinuz
+initrd = initrd.img
+cmdline = "$2"
+memory = $4M
+vcpus = $3
+autostart = yes
+CFG
 }

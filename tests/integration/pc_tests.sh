@@ -32,19 +32,7 @@ linux_boot_test() {
 	name=$1 cpus=$2 mem=$3
 	out=$WORK/$name
 	esp=$(make_esp "$name")
-	cp build/linux/vmlinuz build/linux/initrd.img "$esp/EFI/hv/"
-	cat >"$esp/EFI/hv/hv.cfg" <<CFG
-[hypervisor]
-cmdline = when_done=poweroff
-
-[guest linux]
-kernel = vmlinuz
-initrd = initrd.img
-cmdline = "console=ttyS0 retbleed=off hvtest.cpus=$cpus hvtest.mem_mb=$mem"
-memory = ${mem}M
-vcpus = $cpus
-autostart = yes
-CFG
+	add_linux_guest "$esp" "console=ttyS0 retbleed=off hvtest.cpus=$cpus hvtest.mem_mb=$mem" "$cpus" "$mem"
 	boot_and_wait bochs "$esp" "$out" 2400 ""
 	expect "$out" '^guest linux: init: started' "the initramfs's /init to run"
 	for c in cpus memory hypervisor-flag dmesg sleep; do
@@ -87,18 +75,7 @@ CFG
 t_bochs_linux_panic() {
 	out=$WORK/bochs_linux_panic
 	esp=$(make_esp bochs_linux_panic)
-	cp build/linux/vmlinuz build/linux/initrd.img "$esp/EFI/hv/"
-	cat >"$esp/EFI/hv/hv.cfg" <<CFG
-[hypervisor]
-cmdline = when_done=poweroff
-
-[guest linux]
-kernel = vmlinuz
-initrd = initrd.img
-cmdline = "console=ttyS0 quiet retbleed=off hvtest.panic=1"
-memory = 256M
-autostart = yes
-CFG
+	add_linux_guest "$esp" "console=ttyS0 quiet retbleed=off hvtest.panic=1" 1 256
 	boot_and_wait bochs "$esp" "$out" 2400 ""
 	expect "$out" '^guest linux: init: panicking on purpose' "the guest to panic on purpose"
 	expect "$out" "^hv: guest linux \\(id [0-9]+\\) crashed: the guest's kernel panicked" "the panic reported as such"
