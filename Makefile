@@ -42,7 +42,8 @@ KERNEL_C := \
 	vmm/guest_boot.c vmm/io_bus.c vmm/vm_devices.c vmm/vm_irq.c vmm/stats.c \
 	vmm/linux_boot.c vmm/multiboot.c vmm/guest_acpi.c vmm/acpi_build.c \
 	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c vmm/dev/lapic.c vmm/dev/ioapic.c \
-	vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c
+	vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c \
+	vmm/mgmt.c vmm/operator.c vmm/hc_check.c vmm/create_spec.c
 
 KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm arch/x86/vmx_entry.asm
 
@@ -90,17 +91,42 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
 
 # ---- test guests ---
 
-GUESTS := selftest hostile bench mbtest
+GUESTS := selftest hostile bench mbtest ticker
 GUEST_BINS := $(GUESTS:%=$(BUILD)/guests/%.bin)
 $(BUILD)/guests/%.bin: tests/guests/%.asm $(wildcard tests/guests/*.inc)
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -I tests/guests/ $< -o $@
 
+# --------------------------------------------------------- console domain ---
+
+# A guest like any other (a raw 64-bit image entered at 1 MiB), built
+# freestanding from vmm/console/ and the pure parts of lib/ it shares.
+CONSOLE_CFLAGS := -std=gnu11 -O2 $(WARN) -I. -ffreestanding -fno-pic -fno-pie -mcmodel=small \
+	-mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-avx -fno-stack-protector \
+	-fno-asynchronous-unwind-tables
+CONSOLE_C := vmm/console/main.c vmm/console/commands.c vmm/console/guests.c \
+	vmm/console/attach.c vmm/console/top.c vmm/console/out.c vmm/console/line_edit.c \
+	vmm/console/cmd_parse.c vmm/exit_reason.c lib/string.c lib/printf.c
+CONSOLE_OBJS := $(CONSOLE_C:%.c=$(BUILD)/console/%.o) $(BUILD)/console/start.o
+
+$(BUILD)/console/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (console)"
+	@$(CC) $(CONSOLE_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(BUILD)/console/start.o: vmm/console/start.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 $< -o $@
+$(BUILD)/console/console.elf: $(CONSOLE_OBJS) vmm/console/console.ld
+	$(LD) -nostdlib -static -z noexecstack --no-warn-rwx-segments -T vmm/console/console.ld $(CONSOLE_OBJS) -o $@
+$(BUILD)/guests/console.bin: $(BUILD)/console/console.elf
+	@mkdir -p $(dir $@)
+	$(OBJCOPY) -O binary $< $@
+
 # ------------------------------------------------------ ESP and disk image ---
 
 ESP := $(BUILD)/esp
 ESP_FILES := $(ESP)/EFI/BOOT/BOOTX64.EFI $(ESP)/EFI/hv/hvkernel.elf $(ESP)/EFI/hv/hv.cfg \
-	$(GUESTS:%=$(ESP)/EFI/hv/%.bin)
+	$(GUESTS:%=$(ESP)/EFI/hv/%.bin) $(ESP)/EFI/hv/console.bin
 
 $(ESP)/EFI/BOOT/BOOTX64.EFI: $(BUILD)/BOOTX64.EFI
 	@mkdir -p $(dir $@)
@@ -134,7 +160,8 @@ HOST_LDLIBS := -lcmocka
 # Each unit test: tests/unit/test_NAME.c plus the sources it exercises. Test
 # binaries depend on every header, so a changed header rebuilds them.
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
-UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot
+UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot \
+	hc_check create_spec line_edit cmd_parse
 unit_decode_SRCS := vmm/decode.c
 unit_guest_walk_SRCS := vmm/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
@@ -163,6 +190,10 @@ unit_sysctl_SRCS := vmm/dev/sysctl.c
 unit_pci_SRCS := vmm/dev/pci.c
 unit_acpi_build_SRCS := vmm/acpi_build.c drivers/acpi.c
 unit_acpi_pm_SRCS := vmm/dev/acpi_pm.c
+unit_hc_check_SRCS := vmm/hc_check.c vmm/io_bus.c
+unit_create_spec_SRCS := vmm/create_spec.c boot/hvcfg.c lib/printf.c
+unit_line_edit_SRCS := vmm/console/line_edit.c
+unit_cmd_parse_SRCS := vmm/console/cmd_parse.c
 
 define unit_test_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(ALL_HEADERS)

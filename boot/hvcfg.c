@@ -265,6 +265,44 @@ static int guest_type(struct hvcfg_guest *g, struct hvcfg_str v, struct hvcfg_ms
 			  "or long", hvcfg_echo(v), v.p);
 }
 
+static int guest_role(struct hvcfg_guest *g, struct hvcfg_str v, struct hvcfg_msg *m)
+{
+	if (hvcfg_eq_nocase(v, "guest") || hvcfg_eq_nocase(v, "console")) {
+		g->console = hvcfg_eq_nocase(v, "console");
+		return 0;
+	}
+	return hvcfg_fail(m, "bad value '%.*s' for role: expected guest or console",
+			  hvcfg_echo(v), v.p);
+}
+
+/* "cpus = 1" or "cpus = 0,1": the physical CPUs the guest's vCPUs are pinned to, in turn. */
+static int guest_cpus(struct hvcfg_guest *g, struct hvcfg_str v, struct hvcfg_msg *m)
+{
+	uint8_t list[HVCFG_CPUS_MAX];
+	size_t start = 0, n = 0;
+
+	while (start <= v.len) {
+		size_t end = start;
+		uint64_t cpu;
+
+		while (end < v.len && v.p[end] != ',')
+			end++;
+		if (n == HVCFG_CPUS_MAX)
+			return hvcfg_fail(m, "cpus = %.*s lists more than %d CPUs", hvcfg_echo(v), v.p,
+					  HVCFG_CPUS_MAX);
+		if (hvcfg_number(hvcfg_trim((struct hvcfg_str){ v.p + start, end - start }), false,
+				 &cpu) != HVCFG_NUM_OK || cpu >= HVCFG_CPU_LIMIT)
+			return hvcfg_fail(m, "bad value '%.*s' for cpus: expected CPU numbers 0 to %d "
+					  "separated by commas, e.g. 0,1", hvcfg_echo(v), v.p,
+					  HVCFG_CPU_LIMIT - 1);
+		list[n++] = (uint8_t)cpu;
+		start = end + 1;
+	}
+	memcpy(g->cpus, list, n);
+	g->cpu_count = (uint8_t)n;
+	return 0;
+}
+
 /* Raw images sit in the guest's low 4 GiB, page-aligned or (real mode) 16-byte aligned. */
 static int guest_load(struct hvcfg_guest *g, struct hvcfg_str v, struct hvcfg_msg *m)
 {
@@ -385,6 +423,8 @@ static const struct hvcfg_key hvcfg_guest_keys[] = {
 	{ "autostart", guest_autostart, NULL },
 	{ "type", guest_type, NULL },
 	{ "load", guest_load, NULL },
+	{ "role", guest_role, NULL },
+	{ "cpus", guest_cpus, NULL },
 };
 
 static const struct hvcfg_key hvcfg_hv_keys[] = {
@@ -420,6 +460,19 @@ static void hvcfg_guest_defaults(struct hvcfg_guest *g)
 	g->memory_bytes = 256 * MiB;
 	g->vcpus = 1;
 	g->autostart = false;
+}
+
+static bool hvcfg_name_ok(struct hvcfg_str name);
+
+int hvcfg_guest_init(struct hvcfg_guest *g, const char *name)
+{
+	struct hvcfg_str n = { name, strlen(name) };
+
+	if (!hvcfg_name_ok(n))
+		return -1;
+	hvcfg_guest_defaults(g);
+	memcpy(g->name, name, n.len);
+	return 0;
 }
 
 int hvcfg_set_guest_key(struct hvcfg_guest *g, const char *key, const char *value,
@@ -470,6 +523,26 @@ static int hvcfg_end_section(struct hvcfg_parser *p)
 	if (p->section == HVCFG_GUEST && !p->guest->kernel[0])
 		return hvcfg_error_at(p, p->guest->line, "guest '%s' has no kernel= (it is required)",
 				      p->guest->name);
+	return 0;
+}
+
+/* Two console domains would fight over the operator's serial line. */
+static int hvcfg_one_console(struct hvcfg_parser *p)
+{
+	const struct hvcfg_guest *first = NULL;
+	uint32_t i;
+
+	for (i = 0; i < p->cfg->guest_count; i++) {
+		const struct hvcfg_guest *g = &p->cfg->guests[i];
+
+		if (!g->console)
+			continue;
+		if (first)
+			return hvcfg_error_at(p, g->line, "guest '%s' is a second console domain "
+					      "('%s' on line %u is the first): at most one may have "
+					      "role = console", g->name, first->name, first->line);
+		first = g;
+	}
 	return 0;
 }
 
@@ -643,7 +716,9 @@ int hvcfg_parse(const char *text, size_t len, struct hvcfg *out, struct hvcfg_er
 		if (hvcfg_line(&p, (struct hvcfg_str){ text + start, end - start }))
 			return -1;
 	}
-	return hvcfg_end_section(&p);
+	if (hvcfg_end_section(&p))
+		return -1;
+	return hvcfg_one_console(&p);
 }
 
 const struct hvcfg_guest *hvcfg_find_guest(const struct hvcfg *cfg, const char *name)

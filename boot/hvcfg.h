@@ -19,6 +19,8 @@
  *   autostart = yes
  *   type = auto               # auto | linux | multiboot | real | long
  *   load = 0x8000             # raw images (real, long): load and entry address
+ *   cpus = 0,1                # pinning: vCPU i on physical CPU list[i % n]
+ *   role = guest              # guest | console (the console domain, at most one)
  *
  * (No inline comments in real files: a cmdline may contain '#'.)
  */
@@ -33,6 +35,8 @@
 #define HVCFG_NAME_MAX 32     /* incl. NUL */
 #define HVCFG_PATH_MAX 64     /* incl. NUL; equals BOOT_FILE_NAME_MAX */
 #define HVCFG_CMDLINE_MAX 256 /* incl. NUL */
+#define HVCFG_CPUS_MAX 8      /* entries in a cpus = list */
+#define HVCFG_CPU_LIMIT 64    /* physical CPU numbers are below this */
 
 /* How a guest image is started (`type =`). */
 enum hvcfg_guest_type {
@@ -53,6 +57,9 @@ struct hvcfg_guest {
 	bool autostart;
 	uint8_t type;       /* enum hvcfg_guest_type */
 	uint64_t load_addr; /* raw images: guest-physical load and entry address; 0 = default */
+	bool console;       /* role = console: the console domain (at most one) */
+	uint8_t cpu_count;  /* cpus = 0,1: vCPU i runs on physical CPU cpus[i % cpu_count]; 0 = any */
+	uint8_t cpus[HVCFG_CPUS_MAX];
 	uint32_t line; /* line of its [guest] header */
 };
 
@@ -84,6 +91,9 @@ int hvcfg_parse(const char *text, size_t len, struct hvcfg *out, struct hvcfg_er
 
 /* The guest called `name` (exact match), or NULL. */
 const struct hvcfg_guest *hvcfg_find_guest(const struct hvcfg *cfg, const char *name);
+
+/* A guest with the defaults of an empty section; -1 if name is not a valid guest name. */
+int hvcfg_guest_init(struct hvcfg_guest *g, const char *name);
 
 /*
  * Parses one `key=value` for a guest (used later by the console's

@@ -74,3 +74,22 @@ size_t log_ring_copy(char *buf, size_t size)
 	spin_unlock(&lock);
 	return n;
 }
+
+size_t log_ring_read(uint64_t from, char *buf, size_t size, uint64_t *next, uint64_t *oldest)
+{
+	size_t n;
+
+	spin_lock(&lock);
+	*oldest = logring_oldest(&ring);
+	n = logring_read(&ring, from, buf, size, next);
+	spin_unlock(&lock);
+	return n;
+}
+
+void log_console_write(const char *s, size_t len)
+{
+	spin_lock(&lock);
+	if (sink)
+		sink(s, len);
+	spin_unlock(&lock);
+}

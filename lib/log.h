@@ -10,6 +10,7 @@
 #define LIB_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
@@ -23,6 +24,10 @@ void log_printf(enum log_level level, const char *fmt, ...) __attribute__((forma
 void log_write(const char *s, size_t len);
 /* Copies the ring's oldest-first contents into buf; returns bytes copied. */
 size_t log_ring_copy(char *buf, size_t size);
+/* Reads the ring from sequence `from` (see lib/logring.h); *oldest = oldest byte held. */
+size_t log_ring_read(uint64_t from, char *buf, size_t size, uint64_t *next, uint64_t *oldest);
+/* Text for the console only (the operator's prompt and screens), never a torn log line. */
+void log_console_write(const char *s, size_t len);
 
 #define log_error(...) log_printf(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_printf(LOG_WARN, __VA_ARGS__)

@@ -10,5 +10,6 @@
 
 const struct hvcfg *hv_config(void);
 const struct vmx_caps *hv_vmx_caps(void);
+unsigned hv_cpu_count(void); /* physical CPUs running the hypervisor */
 
 #endif

@@ -10,9 +10,11 @@
 #include "vmm/exit.h"
 #include "vmm/guest_access.h"
 #include "vmm/hypercall_abi.h"
+#include "vmm/mgmt.h"
 #include "vmm/vm.h"
 
 #define CONSOLE_WRITE_MAX 4096
+#define LOG_REFUSALS 4
 
 static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
@@ -41,40 +43,57 @@ static unsigned guest_cpl(void)
 
 int handle_vmcall(struct vcpu *v)
 {
-	uint64_t nr = v->regs.rax, a1 = v->regs.rdi, a2 = v->regs.rsi;
+	uint64_t nr = v->regs.rax;
+	uint64_t a[6] = { v->regs.rdi, v->regs.rsi, v->regs.rdx, v->regs.r10, v->regs.r8, v->regs.r9 };
+	unsigned i;
 	int64_t ret;
 
 	/* 16- and 32-bit callers pass 32-bit values; the upper halves are whatever was there. */
 	if (guest_address_size() != 8) {
 		nr = (uint32_t)nr;
-		a1 = (uint32_t)a1;
-		a2 = (uint32_t)a2;
+		for (i = 0; i < 6; i++)
+			a[i] = (uint32_t)a[i];
 	}
 	if (guest_cpl() != 0) {
 		ret = -HV_EPERM;
+	} else if (nr >= HV_MGMT_FIRST) {
+		if (!v->vm->is_console) {
+			ret = -HV_EPERM;
+		} else {
+			ret = mgmt_call(v, nr, a);
+			/* Creating or ending a guest loads other VMCSs: make the caller's current again. */
+			vmcs_load(v->vmcs_phys);
+		}
 	} else {
 		switch (nr) {
 		case HC_VERSION:
 			ret = (HV_ABI_MAJOR << 16) | HV_ABI_MINOR;
 			break;
 		case HC_CONSOLE_WRITE:
-			ret = hc_console_write(v, a1, a2);
+			ret = hc_console_write(v, a[0], a[1]);
 			break;
 		case HC_SHUTDOWN:
-			vm_end(v->vm, VM_STOPPED, "shut down by the guest (code %lld)", (long long)a1);
+			vm_end(v->vm, VM_STOPPED, "shut down by the guest (code %lld)", (long long)a[0]);
 			return EXIT_STOP;
 		case HC_TSC_KHZ:
 			ret = (int64_t)(timer_tsc_hz() / 1000);
 			break;
 		default:
-			ret = nr >= HV_MGMT_FIRST ? -HV_EPERM : -HV_ENOSYS;
+			ret = -HV_ENOSYS;
 			break;
 		}
 	}
 	if (ret < 0) {
 		v->vm->bad_hypercalls++;
-		log_debug("guest %s: hypercall 0x%llx refused (%lld)", v->vm->name,
-			  (unsigned long long)nr, (long long)ret);
+		/* A guest hammering the ABI gets a few lines, then only the count grows. */
+		if (nr >= HV_MGMT_FIRST && !v->vm->is_console && v->vm->bad_hypercalls <= LOG_REFUSALS)
+			log_warn("hv: guest %s (id %u) made management hypercall 0x%llx: refused%s",
+				 v->vm->name, v->vm->id, (unsigned long long)nr,
+				 v->vm->bad_hypercalls == LOG_REFUSALS ? " (further refusals are only "
+				 "counted: see 'info')" : "");
+		else
+			log_debug("guest %s: hypercall 0x%llx refused (%lld)", v->vm->name,
+				  (unsigned long long)nr, (long long)ret);
 	}
 	v->regs.rax = (uint64_t)ret;
 	vcpu_skip_insn(v);

@@ -49,6 +49,11 @@ const struct vmx_caps *hv_vmx_caps(void)
 	return &vmx;
 }
 
+unsigned hv_cpu_count(void)
+{
+	return 1;
+}
+
 /* The 8259s may still be programmed by the firmware: mask them, the hypervisor polls. */
 static void mask_legacy_pic(void)
 {

@@ -1,8 +1,10 @@
 /*
  * Round-robin scheduling of vCPUs on the boot CPU.
  *
- * A vCPU runs until its slice ends (a preemption-timer exit), it halts, or
- * its VM ends. Before every entry the VM's timers are brought up to date
+ * A vCPU runs until its slice ends (a preemption-timer exit), it halts, it
+ * blocks in a hypercall (the console domain waiting for the operator), or
+ * its VM ends or is paused. Between slices the operator's serial line is
+ * polled, so a keystroke waits at most one slice while guests spin. Before every entry the VM's timers are brought up to date
  * and a due interrupt is injected; the preemption timer is also set to fire
  * at the next timer interrupt, so a guest spinning with interrupts enabled
  * gets its ticks on time.
@@ -19,6 +21,7 @@
 #include "vmm/hv.h"
 #include "vmm/inject.h"
 #include "vmm/msr.h"
+#include "vmm/operator.h"
 #include "vmm/vcpu_setup.h"
 #include "vmm/vm.h"
 #include "vmm/vm_irq.h"
@@ -166,13 +169,20 @@ static void run_slice(struct vcpu *v)
 		last_reason = v->exit.reason;
 		if (rc != EXIT_RESUME || vm->state != VM_RUNNING || vm->reboot_requested ||
 		    v->state != VCPU_RUNNABLE || rdtsc() >= slice_end)
-			return;
+			break;
 	}
+	if (vm_is_live(vm))
+		vcpu_take_snapshot(v);
 }
 
-/* A halted vCPU wakes when its VM's interrupt controller has something for it. */
+/*
+ * A halted vCPU wakes when its VM's interrupt controller has something for
+ * it; one blocked in a hypercall when the operator typed or its time is up.
+ */
 static bool wakes(struct vcpu *v)
 {
+	if (v->state == VCPU_BLOCKED)
+		return operator_has_input() || rdtsc() >= v->wake_tsc;
 	if (v->state != VCPU_HALTED || !(v->rflags & RFLAGS_IF))
 		return false;
 	vm_devices_update(v->vm);
@@ -187,7 +197,8 @@ static void check_halted_forever(struct vm *vm)
 	for (i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *v = vm->vcpus[i];
 
-		if (v->state == VCPU_RUNNABLE || (v->state == VCPU_HALTED && (v->rflags & RFLAGS_IF)))
+		if (v->state == VCPU_RUNNABLE || v->state == VCPU_BLOCKED ||
+		    (v->state == VCPU_HALTED && (v->rflags & RFLAGS_IF)))
 			return;
 	}
 	vm->state = VM_HALTED;
@@ -220,6 +231,7 @@ static struct vcpu *pick_next(void)
 	return NULL;
 }
 
+/* Whether anything can still run: a running guest, or one the operator may unpause. */
 static bool any_running(void)
 {
 	uint32_t i;
@@ -227,10 +239,21 @@ static bool any_running(void)
 	for (i = 0; i < VM_MAX; i++) {
 		struct vm *vm = vm_by_index(i);
 
-		if (vm && vm->state == VM_RUNNING)
+		if (vm && (vm->state == VM_RUNNING || vm->state == VM_PAUSED))
 			return true;
 	}
 	return false;
+}
+
+/* The earliest time a vCPU blocked in a hypercall must be woken. */
+static uint64_t earliest_blocked_wake(struct vm *vm, uint64_t until)
+{
+	uint32_t i;
+
+	for (i = 0; i < vm->vcpu_count; i++)
+		if (vm->vcpus[i]->state == VCPU_BLOCKED && vm->vcpus[i]->wake_tsc < until)
+			until = vm->vcpus[i]->wake_tsc;
+	return until;
 }
 
 /* Nothing to run: wait for the earliest timer interrupt of any VM (bounded). */
@@ -248,16 +271,23 @@ static void idle(void)
 		next = vm_devices_update(vm);
 		if (next < until)
 			until = next;
+		until = earliest_blocked_wake(vm, until);
 	}
-	while (rdtsc() < until)
+	while (rdtsc() < until) {
+		operator_poll();
+		if (operator_has_input())
+			return;
 		cpu_pause();
+	}
 }
 
 void sched_run(void)
 {
 	while (any_running()) {
-		struct vcpu *v = pick_next();
+		struct vcpu *v;
 
+		operator_poll();
+		v = pick_next();
 		if (!v) {
 			idle();
 			continue;

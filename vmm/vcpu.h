@@ -21,6 +21,13 @@ enum vcpu_state {
 	VCPU_HALTED,  /* HLT: sleeps until an interrupt is due (or for good with IF=0) */
 	VCPU_WAIT_SIPI, /* an application processor before the guest starts it */
 	VCPU_STOPPED, /* its VM ended */
+	VCPU_BLOCKED, /* in a hypercall waiting for the operator's input, until wake_tsc */
+};
+
+/* Guest state kept outside the VMCS at the end of each slice, for `info` from another CPU. */
+struct vcpu_snapshot {
+	uint64_t rsp, cr0, cr3, cr4, efer;
+	uint16_t sel[8]; /* es cs ss ds fs gs ldtr tr */
 };
 
 /* What a VM exit reported, read from the VMCS once per exit. */
@@ -70,6 +77,7 @@ struct vcpu {
 	uint32_t id;
 	uint16_t vpid;
 	enum vcpu_state state;
+	uint32_t cpu; /* the physical CPU it runs on */
 
 	uint64_t vmcs_phys;
 	bool launched;
@@ -83,6 +91,7 @@ struct vcpu {
 	bool clear_blocking; /* drop STI/MOV-SS blocking before the next entry */
 	struct vcpu_exit exit;
 
+	struct vcpu_snapshot snap;
 	struct lapic lapic;
 	bool reset_vmcs;     /* an INIT-SIPI gave it a new start: rewrite its VMCS before running it */
 	struct vcpu_event pending;
@@ -114,6 +123,11 @@ static inline void vcpu_skip_insn(struct vcpu *v)
 /* Guest GPR by the index used in exit qualifications (0 rax ... 15 r15; 4 is rsp). */
 uint64_t vcpu_gpr(struct vcpu *v, unsigned idx);
 void vcpu_set_gpr(struct vcpu *v, unsigned idx, uint64_t value);
+
+struct hv_vcpu_info;
+/* Saves the VMCS-held state `info` shows (VMCS current), and fills an hv_vcpu_info from it. */
+void vcpu_take_snapshot(struct vcpu *v);
+void vcpu_snapshot_regs(const struct vcpu *v, struct hv_vcpu_info *info);
 
 /* Queues a hardware exception for the next entry (replaces nothing already queued). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error_code);

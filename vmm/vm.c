@@ -41,6 +41,26 @@ bool vm_is_live(const struct vm *vm)
 	return vm->state == VM_RUNNING || vm->state == VM_PAUSED || vm->state == VM_HALTED;
 }
 
+struct vm *vm_by_id(uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < VM_MAX; i++)
+		if (vms[i] && vms[i]->id == id)
+			return vms[i];
+	return NULL;
+}
+
+bool vm_console_domain_exists(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < VM_MAX; i++)
+		if (vms[i] && vms[i]->is_console)
+			return true;
+	return false;
+}
+
 struct vm *vm_by_index(uint32_t i)
 {
 	return i < VM_MAX ? vms[i] : NULL;
@@ -152,6 +172,8 @@ void vm_console_output(struct vm *vm, const char *s, uint64_t len)
 	uint64_t i;
 
 	logring_write(&vm->console, s, len);
+	if (vm_console_domain_exists())
+		return;
 	/* The hypervisor's log gets whole lines, prefixed with the guest's name. */
 	for (i = 0; i < len; i++) {
 		char c = s[i];
@@ -165,6 +187,23 @@ void vm_console_output(struct vm *vm, const char *s, uint64_t len)
 		if (c != '\r')
 			vm->line[vm->line_len++] = c;
 	}
+}
+
+size_t vm_console_input(struct vm *vm, const char *s, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && vm->input_head - vm->input_tail < VM_INPUT_QUEUE)
+		vm->input[vm->input_head++ % VM_INPUT_QUEUE] = (uint8_t)s[n++];
+	vm_console_input_refill(vm);
+	return n;
+}
+
+void vm_console_input_refill(struct vm *vm)
+{
+	while (vm->input_head != vm->input_tail &&
+	       vuart_receive(&vm->com[0], &vm->input[vm->input_tail % VM_INPUT_QUEUE], 1))
+		vm->input_tail++;
 }
 
 /* --------------------------------------------------------- life cycle --- */
@@ -231,6 +270,7 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 		return NULL;
 	}
 	vm->cfg = *cfg;
+	vm->is_console = cfg->console;
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
 	vm->state = VM_RUNNING;
 	*why = "out of memory for guest RAM";

@@ -28,6 +28,7 @@
 #define VM_MAX 16
 #define VM_MAX_VCPUS 8
 #define VM_RAM_CHUNK (2ULL << 20) /* guest RAM comes in 2 MiB host-contiguous chunks */
+#define VM_INPUT_QUEUE 4096 /* keystrokes waiting for the guest's COM1 (a power of two) */
 
 enum vm_state {
 	VM_RUNNING,
@@ -79,6 +80,9 @@ struct vm {
 	struct logring console; /* everything the guest printed */
 	char line[160];         /* the console line being assembled for the log */
 	uint32_t line_len;
+	uint8_t input[VM_INPUT_QUEUE]; /* the operator's keystrokes on their way to COM1 */
+	uint32_t input_head, input_tail; /* free-running */
+	bool is_console;        /* the console domain: may make management hypercalls */
 
 	uint64_t bad_hypercalls;
 };
@@ -92,6 +96,8 @@ void vm_destroy(struct vm *vm);
 struct vm *vm_reboot(struct vm *vm);
 
 struct vm *vm_by_index(uint32_t i); /* NULL for a free slot */
+struct vm *vm_by_id(uint32_t id);   /* NULL if no guest has that id */
+bool vm_console_domain_exists(void);
 const char *vm_state_name(enum vm_state s);
 bool vm_is_live(const struct vm *vm);
 
@@ -104,7 +110,15 @@ void *vm_gpa_to_hva(const struct vm *vm, uint64_t gpa); /* NULL if not RAM; vali
 int vm_copy_from_guest(const struct vm *vm, void *dst, uint64_t gpa, uint64_t len);
 int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
 
-/* Appends guest console output (debug port, UART, hypercall) to its ring and log. */
+/*
+ * Appends guest console output (debug port, UART, hypercall) to its ring;
+ * whole lines also go to the hypervisor's log, unless a console domain
+ * exists (then the operator reads guests with `console`).
+ */
 void vm_console_output(struct vm *vm, const char *s, uint64_t len);
+/* Queues keystrokes for the guest's COM1; returns how many fit (the rest: try again later). */
+size_t vm_console_input(struct vm *vm, const char *s, size_t len);
+/* Moves queued keystrokes into COM1's receive FIFO as far as it has room. */
+void vm_console_input_refill(struct vm *vm);
 
 #endif

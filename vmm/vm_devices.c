@@ -13,6 +13,7 @@
 #include "vmm/guest_acpi.h"
 #include "vmm/acpi_build.h"
 #include "lib/log.h"
+#include "lib/printf.h"
 #include "vmm/io_bus.h"
 #include "vmm/vm.h"
 
@@ -75,6 +76,8 @@ static int uart_read(void *opaque, uint64_t port, unsigned size, uint64_t *value
 	if (size != 1 || !vuart_io_read(uart_at(opaque, port), (uint16_t)port, &v))
 		return -1;
 	*value = v;
+	/* A byte left the receive FIFO: the next queued keystroke can take its place. */
+	vm_console_input_refill(opaque);
 	return 0;
 }
 
@@ -293,6 +296,7 @@ int vm_devices_init(struct vm *vm)
 	sysctl_init(&vm->sysctl, guest_reset, vm);
 	pci_init(&vm->pci);
 	acpi_pm_init(&vm->acpi_pm, GUEST_PM_BASE, GUEST_S5_TYP, guest_sleep, vm);
+	acpi_pm_connect_sci(&vm->acpi_pm, (struct irq_line){ vm_isa_irq_line, vm, GUEST_SCI_IRQ });
 	return io_bus_register(pio, DEBUGCON_PORT, 1, &debugcon_ops, &vm->debugcon, "debugcon") ||
 	       io_bus_register(pio, 0x3f8, 8, &vm_uart_ops, vm, "com1") ||
 	       io_bus_register(pio, 0x2f8, 8, &vm_uart_ops, vm, "com2") ||
@@ -310,4 +314,39 @@ int vm_devices_init(struct vm *vm)
 	       io_bus_register(pio, ACPI_PVPANIC_PORT, 1, &vm_pvpanic_ops, vm, "pvpanic") ||
 	       io_bus_register(&vm->mmio, LAPIC_MMIO_BASE, LAPIC_MMIO_SIZE, &vm_lapic_ops, vm, "lapic") ||
 	       io_bus_register(&vm->mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, &vm_ioapic_ops, vm, "ioapic");
+}
+
+void vm_devices_power_button(struct vm *vm)
+{
+	acpi_pm_power_button(&vm->acpi_pm);
+	log_info("hv: guest %s (id %u): power button pressed", vm->name, vm->id);
+}
+
+/* One line per bus range, as `info` shows them. */
+static size_t describe_bus(const struct io_bus *bus, const char *kind, char *out, size_t size,
+			   size_t at)
+{
+	unsigned i;
+
+	for (i = 0; i < bus->count && at < size; i++) {
+		const struct io_range *r = &bus->ranges[i];
+
+		at += (size_t)hv_snprintf(out + at, size - at, "%s 0x%llx-0x%llx %s\n", kind,
+					  (unsigned long long)r->base,
+					  (unsigned long long)(r->base + r->len - 1), r->name);
+	}
+	return at < size ? at : size;
+}
+
+size_t vm_devices_describe(struct vm *vm, char *out, size_t size)
+{
+	size_t at;
+
+	at = (size_t)hv_snprintf(out, size, "ram 0x0-0x%llx %llu MiB\n",
+				 (unsigned long long)(vm->ram_bytes - 1),
+				 (unsigned long long)(vm->ram_bytes >> 20));
+	if (at >= size)
+		return size;
+	at = describe_bus(&vm->mmio, "mmio", out, size, at);
+	return describe_bus(&vm->pio, "pio ", out, size, at);
 }

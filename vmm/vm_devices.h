@@ -7,6 +7,7 @@
 #define VMM_VM_DEVICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
@@ -36,6 +37,12 @@ uint64_t vm_devices_update(struct vm *vm);
 
 /* The same, but only when a timer is due or was reprogrammed: the per-entry fast path. */
 uint64_t vm_devices_update_if_due(struct vm *vm, uint64_t now_tsc);
+
+/* An ACPI power-button press (xl shutdown): the guest's OS decides what to do. */
+void vm_devices_power_button(struct vm *vm);
+
+/* The guest's memory map and devices, one "kind first-last name" line each; returns bytes. */
+size_t vm_devices_describe(struct vm *vm, char *out, size_t size);
 
 
 #endif

@@ -18,6 +18,11 @@
 ;                protocol: VMPTRST, VMFUNC, INVD, GETSEC, XSETBV
 ;   reboot       resets its machine through the 8042 (0xFE to port 0x64),
 ;                as an OS reboot does: the hypervisor restarts the guest
+;   mgmt         every management hypercall (the console domain's), each
+;                with arguments that would be valid from the console domain
+;                (ids 0-3, buffers in its own RAM) and with hostile ones;
+;                each must return -EPERM. Ends "hostile: all N management
+;                calls refused" and shuts down, or names the call that was not.
 ;
 ; In the first three the hypervisor must end the guest: a line
 ; "hostile: survived <mode>" means it did not. The storm reports what each
@@ -619,6 +624,79 @@ mode_reboot:
 	mov edi, 1
 	jmp shutdown
 
+; ------------------------------------------------------------------- mgmt ---
+
+MGMT_ARG_SETS	equ 3
+
+; mgmt_try: VMCALL RAX=R12 with the argument set R13 (0 plausible, 1 zero,
+; 2 hostile); counts a refusal in [mgmt_refused], reports anything else.
+mgmt_try:
+	lea rdi, [mgmt_buf]		; 0: ids 1, buffers in our RAM, sane lengths
+	mov rsi, 256
+	mov edx, 1
+	mov r10, 256
+	cmp r13, 1
+	jne .not_zero
+	xor edi, edi			; 1: all zero
+	xor esi, esi
+	xor edx, edx
+	xor r10d, r10d
+.not_zero:
+	cmp r13, 2
+	jne .call
+	mov rdi, -1			; 2: hostile: huge ids, lengths, addresses
+	mov rsi, 0xfee00000
+	mov rdx, -4096
+	mov r10, 0x7fffffffffffffff
+.call:
+	mov rax, r12
+	vmcall
+	cmp rax, -HV_EPERM
+	jne .accepted
+	inc qword [mgmt_refused]
+	ret
+.accepted:
+	PUTS "hostile: management call "
+	PUTHEX r12
+	PUTS " with argument set "
+	PUTDEC r13
+	PUTS " was not refused: returned "
+	PUTHEX rax
+	NEWLINE
+	inc qword [mgmt_accepted]
+	ret
+
+mode_mgmt:
+	mov r12, HV_MGMT_FIRST - 0	; every defined call and a few past the end
+.next_call:
+	xor r13d, r13d
+.next_set:
+	call mgmt_try
+	inc r13
+	cmp r13, MGMT_ARG_SETS
+	jb .next_set
+	inc r12
+	cmp r12, HV_MGMT_LAST + 4
+	jbe .next_call
+	mov r13, 2			; and the far end of the number space
+	mov r12, 0xffffffff
+	call mgmt_try
+	mov r12, -1
+	call mgmt_try
+	cmp qword [mgmt_accepted], 0
+	jne .failed
+	PUTS "hostile: all "
+	PUTDEC [mgmt_refused]
+	PUTS " management calls refused", 10
+	xor edi, edi
+	jmp shutdown
+.failed:
+	PUTS "hostile: "
+	PUTDEC [mgmt_accepted]
+	PUTS " management calls were accepted", 10
+	mov edi, 1
+	jmp shutdown
+
 ; ------------------------------------------------------------ extra-insns ---
 
 mode_extra_insns:
@@ -650,6 +728,8 @@ mode_buf:	times MODE_MAX + 1 db 0
 align 8
 vmx_ptr:	dq 0xfee00000		; VMXON/VMCS "region" outside RAM
 vmx_scratch:	dq 0
+mgmt_refused:	dq 0
+mgmt_accepted:	dq 0
 inv_desc:	dq 1, 0			; INVEPT/INVVPID descriptor
 hv_skipped:	dq 0
 io_odd:		dq 0
@@ -671,6 +751,7 @@ STRING s_hv_write, "hv-write"
 STRING s_storm, "storm"
 STRING s_extra, "extra-insns"
 STRING s_reboot, "reboot"
+STRING s_mgmt, "mgmt"
 align 8
 mode_table:
 	dq s_oob_read, mode_oob_read
@@ -679,6 +760,7 @@ mode_table:
 	dq s_storm, mode_storm
 	dq s_extra, mode_extra_insns
 	dq s_reboot, mode_reboot
+	dq s_mgmt, mode_mgmt
 	dq 0, 0
 
 ; -------------------------------------------------------------------- bss ---
@@ -690,6 +772,7 @@ pdpt_low:	resb 4096
 pd_low:		resb 4096
 pdpt_high:	resb 4096
 pd_high:	resb 4096
+mgmt_buf:	resb 4096		; what management calls would fill
 stack:		resb 16384
 stack_top:
 alignb 16

@@ -2,7 +2,8 @@
 # benchmarks. Source this file; it defines:
 #
 #   bochs_config ESP OUTDIR SERIAL [CPUS]   write OUTDIR/bochsrc (SERIAL: a
-#                                           file path, or "term:/dev/pts/N")
+#                                           file path, "term:/dev/pts/N", or
+#                                           "socket:PORT" for a TCP server)
 #   qemu_args ESP                           QEMU TCG + OVMF arguments
 #   boot_and_wait EMU ESP OUTDIR TIMEOUT UNTIL [CPUS]
 #       boots ESP under EMU (qemu|bochs) with the serial port in
@@ -25,6 +26,7 @@ bochs_config() {
 	cpus=${4:-1}
 	case "$serial" in
 	term:*) com1="com1: enabled=1, mode=term, dev=${serial#term:}" ;;
+	socket:*) com1="com1: enabled=1, mode=socket-server, dev=localhost:${serial#socket:}" ;;
 	*) com1="com1: enabled=1, mode=file, dev=$serial" ;;
 	esac
 	cat >"$out/bochsrc" <<CFG

@@ -10,6 +10,7 @@
 #
 # The guest's kernel command line tells /init what to expect:
 #   hvtest.cpus=N hvtest.mem_mb=M
+# and hvtest.shell=1 keeps the guest up with a shell after the verdict.
 # and the transcript ends with "init: verdict PASS" or "init: verdict FAIL".
 #
 # busybox comes from an installed busybox-static, or else from its .deb
@@ -171,6 +172,12 @@ if [ "$failed" -eq 0 ]; then
 else
 	echo "init: $failed check(s) failed"
 	echo "init: verdict FAIL"
+fi
+# hvtest.shell=1: stay up with a shell on the console (the operator attaches to it).
+if grep -qw hvtest.shell=1 /proc/cmdline; then
+	echo "init: starting a shell on the console"
+	export PS1='guest# '
+	while :; do setsid cttyhack sh; done
 fi
 poweroff -f
 # Still here: no way to power off. Stay PID 1 (exiting would panic).

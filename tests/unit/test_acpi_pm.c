@@ -210,6 +210,40 @@ static void test_outside(void **state)
 	assert_int_equal(in(&pm, BASE + 2, 2, 0), 0);
 }
 
+static void record_sci(void *ctx, unsigned line, bool level)
+{
+	int *sci = ctx;
+
+	assert_int_equal(line, 9);
+	*sci = level;
+}
+
+/* The power button: status always, SCI only while enabled, cleared by writing 1. */
+static void test_power_button(void **state)
+{
+	struct acpi_pm pm;
+	struct sleeps s;
+	int sci = -1;
+
+	setup(&pm, &s);
+	acpi_pm_connect_sci(&pm, (struct irq_line){ record_sci, &sci, 9 });
+	assert_int_equal(sci, 0);
+	acpi_pm_power_button(&pm);
+	assert_int_equal(in(&pm, BASE + ACPI_PM_STS, 2, 0) & ACPI_PM1_PWRBTN, ACPI_PM1_PWRBTN);
+	assert_int_equal(sci, 0); /* not enabled: no interrupt */
+	out(&pm, BASE + ACPI_PM_EN, 2, ACPI_PM1_PWRBTN, 0);
+	assert_int_equal(sci, 1);
+	out(&pm, BASE + ACPI_PM_STS, 2, ACPI_PM1_TMR, 0); /* clearing another bit keeps it */
+	assert_int_equal(sci, 1);
+	out(&pm, BASE + ACPI_PM_STS + 1, 1, ACPI_PM1_PWRBTN >> 8, 0);
+	assert_int_equal(sci, 0);
+	assert_int_equal(in(&pm, BASE + ACPI_PM_STS, 2, 0) & ACPI_PM1_PWRBTN, 0);
+	acpi_pm_power_button(&pm);
+	assert_int_equal(sci, 1);
+	out(&pm, BASE + ACPI_PM_EN, 2, 0, 0);
+	assert_int_equal(sci, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_sleep),
 		cmocka_unit_test(test_no_callback),
 		cmocka_unit_test(test_outside),
+		cmocka_unit_test(test_power_button),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -295,6 +295,14 @@ static const struct {
 	uint32_t line;
 	const char *want; /* words the message must contain, '|' separated */
 } bad_cases[] = {
+	{ "two console domains", "[guest c1]\nkernel = c\nrole = console\n[guest c2]\nkernel = c\n"
+	  "role = console\n", 4, "second console domain|'c1' on line 1" },
+	{ "bad role", "[guest a]\nkernel = k\nrole = dom0\n", 3, "bad value 'dom0' for role" },
+	{ "cpus not a number", "[guest a]\nkernel = k\ncpus = one\n", 3, "bad value 'one' for cpus" },
+	{ "cpus empty item", "[guest a]\nkernel = k\ncpus = 0,,1\n", 3, "for cpus" },
+	{ "cpus trailing comma", "[guest a]\nkernel = k\ncpus = 0,\n", 3, "for cpus" },
+	{ "cpus too high", "[guest a]\nkernel = k\ncpus = 64\n", 3, "0 to 63" },
+	{ "cpus too many", "[guest a]\nkernel = k\ncpus = 0,1,2,3,4,5,6,7,0\n", 3, "more than 8" },
 	{ "key before any section", "# c\nkernel = x\n", 2, "outside any section|[guest NAME]" },
 	{ "unknown section", "[hypervisor]\n[guests a]\n", 2, "unknown section|guests" },
 	{ "unknown section case", "[Hypervisor]\n", 1, "unknown section" },
@@ -457,6 +465,25 @@ static void test_bad_limits(void **state)
 	assert_non_null(strstr(err.msg, "unknown key"));
 }
 
+static void test_role_and_cpus(void **state)
+{
+	parse_ok("[guest con]\nkernel = console.bin\nrole = console\ncpus = 1\n"
+		 "[guest linux]\nkernel = k\ncpus = 0, 1 ,3\nrole = guest\n[guest plain]\nkernel = k\n");
+	assert_true(cfg.guests[0].console);
+	assert_int_equal(cfg.guests[0].cpu_count, 1);
+	assert_int_equal(cfg.guests[0].cpus[0], 1);
+	assert_false(cfg.guests[1].console);
+	assert_int_equal(cfg.guests[1].cpu_count, 3);
+	assert_int_equal(cfg.guests[1].cpus[0], 0);
+	assert_int_equal(cfg.guests[1].cpus[1], 1);
+	assert_int_equal(cfg.guests[1].cpus[2], 3);
+	assert_false(cfg.guests[2].console);
+	assert_int_equal(cfg.guests[2].cpu_count, 0);
+	parse_ok("[guest a]\nkernel = k\ncpus = 0,1,2,3,4,5,6,63\n");
+	assert_int_equal(cfg.guests[0].cpu_count, 8);
+	assert_int_equal(cfg.guests[0].cpus[7], 63);
+}
+
 static void test_set_guest_key(void **state)
 {
 	struct hvcfg_guest g, before;
@@ -510,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_bad_limits),
 		cmocka_unit_test(test_set_guest_key),
+		cmocka_unit_test(test_role_and_cpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,6 +84,24 @@ static void acpi_pm_sleep(struct acpi_pm *pm)
 		pm->sleep(pm->ctx, typ);
 }
 
+/* The SCI follows the fixed events that are both pending and enabled (the timer's is not wired). */
+static void acpi_pm_update_sci(struct acpi_pm *pm)
+{
+	irq_line_set(&pm->sci, (pm->pm1_sts & pm->pm1_en & ACPI_PM1_PWRBTN) != 0);
+}
+
+void acpi_pm_connect_sci(struct acpi_pm *pm, struct irq_line sci)
+{
+	pm->sci = sci;
+	acpi_pm_update_sci(pm);
+}
+
+void acpi_pm_power_button(struct acpi_pm *pm)
+{
+	pm->pm1_sts |= ACPI_PM1_PWRBTN;
+	acpi_pm_update_sci(pm);
+}
+
 /* Writes the bits of v under mask (one byte of the register). */
 static void acpi_pm_reg_write(struct acpi_pm *pm, uint32_t reg, uint16_t v, uint16_t mask,
 			      uint64_t now)
@@ -94,9 +112,11 @@ static void acpi_pm_reg_write(struct acpi_pm *pm, uint32_t reg, uint16_t v, uint
 		if (v & ACPI_PM1_TMR)
 			pm->tmr_sts_seen = acpi_pm_ticks(now) >> ACPI_PM_TMR_STS_SHIFT;
 		pm->pm1_sts &= (uint16_t)~(v & ACPI_PM1_STS_BITS);
+		acpi_pm_update_sci(pm);
 		break;
 	case ACPI_PM_EN:
 		pm->pm1_en = (uint16_t)((pm->pm1_en & ~mask) | (v & ACPI_PM1_EN_BITS));
+		acpi_pm_update_sci(pm);
 		break;
 	case ACPI_PM_CNT:
 		pm->pm1_cnt = (uint16_t)((pm->pm1_cnt & ~mask) | (v & ACPI_PM1_CNT_KEPT));

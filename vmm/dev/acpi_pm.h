@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/dev/irq.h"
+
 #define ACPI_PM_TIMER_HZ 3579545ULL
 #define ACPI_PM_TIMER_MASK 0xffffffU	/* 24 bits: the FADT leaves TMR_VAL_EXT clear */
 
@@ -62,6 +64,7 @@ struct acpi_pm {
 	uint8_t s5_typ;
 	acpi_pm_sleep_fn sleep;	/* NULL: sleep requests are dropped */
 	void *ctx;
+	struct irq_line sci;	/* asserted while an enabled status bit (power button) is set */
 };
 
 /*
@@ -71,6 +74,12 @@ struct acpi_pm {
  */
 void acpi_pm_init(struct acpi_pm *pm, uint16_t base, uint8_t s5_typ, acpi_pm_sleep_fn sleep,
 		  void *ctx);
+
+/* Wires the SCI (level, active high, as the MADT says); unconnected after init. */
+void acpi_pm_connect_sci(struct acpi_pm *pm, struct irq_line sci);
+
+/* The power button was pressed: PWRBTN_STS, and the SCI if the OS enabled it. */
+void acpi_pm_power_button(struct acpi_pm *pm);
 
 /*
  * Accesses of size 1, 2 or 4 at guest time now_ns, entirely inside one of
