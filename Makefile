@@ -126,7 +126,8 @@ $(BUILD)/guests/console.bin: $(BUILD)/console/console.elf
 
 ESP := $(BUILD)/esp
 ESP_FILES := $(ESP)/EFI/BOOT/BOOTX64.EFI $(ESP)/EFI/hv/hvkernel.elf $(ESP)/EFI/hv/hv.cfg \
-	$(GUESTS:%=$(ESP)/EFI/hv/%.bin) $(ESP)/EFI/hv/console.bin
+	$(GUESTS:%=$(ESP)/EFI/hv/%.bin) $(ESP)/EFI/hv/console.bin \
+	$(ESP)/EFI/hv/vmlinuz $(ESP)/EFI/hv/initrd.img
 
 $(ESP)/EFI/BOOT/BOOTX64.EFI: $(BUILD)/BOOTX64.EFI
 	@mkdir -p $(dir $@)
@@ -135,6 +136,13 @@ $(ESP)/EFI/hv/hvkernel.elf: $(BUILD)/hvkernel.elf
 	@mkdir -p $(dir $@)
 	cp $< $@
 $(ESP)/EFI/hv/%.bin: $(BUILD)/guests/%.bin
+	@mkdir -p $(dir $@)
+	cp $< $@
+# The default guest: Debian's kernel and the test initramfs (make linux-assets).
+$(ESP)/EFI/hv/vmlinuz: $(BUILD)/linux/vmlinuz
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(ESP)/EFI/hv/initrd.img: $(BUILD)/linux/initrd.img
 	@mkdir -p $(dir $@)
 	cp $< $@
 $(ESP)/EFI/hv/hv.cfg: boot/hv.cfg.default

@@ -399,8 +399,9 @@ static void acpi_build_fadt(uint8_t *buf, const struct acpi_layout *l, uint64_t 
 	 */
 	f.iapc_boot_arch = ACPI_BOOT_LEGACY_DEVICES | ACPI_BOOT_NO_VGA;
 	/* TMR_VAL_EXT clear: the PM timer has 24 bits. */
-	f.flags = ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_PWR_BUTTON |
-		  ACPI_FADT_SLP_BUTTON | ACPI_FADT_RESET_REG_SUP;
+	/* A fixed-feature power button (PM1 PWRBTN): the operator's `shutdown` presses it. */
+	f.flags = ACPI_FADT_WBINVD | ACPI_FADT_PROC_C1 | ACPI_FADT_SLP_BUTTON |
+		  ACPI_FADT_RESET_REG_SUP;
 	f.reset_reg = (struct acpi_gas_raw){
 		.space_id = ACPI_GAS_SYSTEM_IO,
 		.bit_width = 8,

@@ -55,6 +55,18 @@ static struct vm *target(uint64_t id)
 	return hc_check_u32(id) ? NULL : vm_by_id((uint32_t)id);
 }
 
+/* The guest `id` names and a checked buffer of the caller's: 0, or the error to return. */
+static int target_and_buffer(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t len,
+			     uint64_t min, uint64_t max, struct vm **vm)
+{
+	int rc = check_buffer(caller, gpa, len, min, max);
+
+	if (rc)
+		return rc;
+	*vm = target(id);
+	return *vm ? 0 : -HV_ENOENT;
+}
+
 /* ------------------------------------------------------ the serial line --- */
 
 static int64_t op_read(struct vcpu *caller, uint64_t gpa, uint64_t len, uint64_t timeout_us)
@@ -128,15 +140,13 @@ static int64_t vm_list(struct vcpu *caller, uint64_t gpa, uint64_t max)
 static int64_t vm_info(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t len)
 {
 	struct hv_vm_info info;
-	struct vm *vm = target(id);
+	struct vm *vm;
 	uint64_t run = 0;
 	uint32_t i;
-	int rc = check_buffer(caller, gpa, len, sizeof(info), sizeof(info));
+	int rc = target_and_buffer(caller, id, gpa, len, sizeof(info), sizeof(info), &vm);
 
 	if (rc)
 		return rc;
-	if (!vm)
-		return -HV_ENOENT;
 	memset(&info, 0, sizeof(info));
 	info.id = vm->id;
 	info.state = (uint32_t)vm->state;
@@ -285,13 +295,11 @@ static int64_t ring_read_common(struct vcpu *caller, uint64_t gpa, uint64_t len,
 static int64_t console_write(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t len)
 {
 	char buf[IO_MAX];
-	struct vm *vm = target(id);
-	int rc = check_buffer(caller, gpa, len, 1, IO_MAX);
+	struct vm *vm;
+	int rc = target_and_buffer(caller, id, gpa, len, 1, IO_MAX, &vm);
 
 	if (rc)
 		return rc;
-	if (!vm)
-		return -HV_ENOENT;
 	if (vm->is_console)
 		return -HV_EINVAL;
 	vm_copy_from_guest(caller->vm, buf, gpa, len);
@@ -302,14 +310,12 @@ static int64_t vcpu_info(struct vcpu *caller, uint64_t id, uint64_t index, uint6
 			 uint64_t len)
 {
 	struct hv_vcpu_info info;
-	struct vm *vm = target(id);
+	struct vm *vm;
 	struct vcpu *v;
-	int rc = check_buffer(caller, gpa, len, sizeof(info), sizeof(info));
+	int rc = target_and_buffer(caller, id, gpa, len, sizeof(info), sizeof(info), &vm);
 
 	if (rc)
 		return rc;
-	if (!vm)
-		return -HV_ENOENT;
 	if (index >= vm->vcpu_count)
 		return -HV_EINVAL;
 	v = vm->vcpus[index];
@@ -325,14 +331,12 @@ static int64_t vcpu_info(struct vcpu *caller, uint64_t id, uint64_t index, uint6
 static int64_t vm_stats(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t len)
 {
 	struct hv_vm_stats st;
-	struct vm *vm = target(id);
+	struct vm *vm;
 	uint32_t i, r;
-	int rc = check_buffer(caller, gpa, len, sizeof(st), sizeof(st));
+	int rc = target_and_buffer(caller, id, gpa, len, sizeof(st), sizeof(st), &vm);
 
 	if (rc)
 		return rc;
-	if (!vm)
-		return -HV_ENOENT;
 	memset(&st, 0, sizeof(st));
 	st.tsc = rdtsc();
 	st.tsc_khz = timer_tsc_hz() / 1000;
@@ -376,14 +380,12 @@ static int64_t host_info(struct vcpu *caller, uint64_t gpa, uint64_t len)
 static int64_t vm_devices_text(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t len)
 {
 	char text[IO_MAX];
-	struct vm *vm = target(id);
+	struct vm *vm;
 	size_t n;
-	int rc = check_buffer(caller, gpa, len, 1, IO_MAX);
+	int rc = target_and_buffer(caller, id, gpa, len, 1, IO_MAX, &vm);
 
 	if (rc)
 		return rc;
-	if (!vm)
-		return -HV_ENOENT;
 	n = vm_devices_describe(vm, text, len);
 	return put(caller, gpa, text, n) ?: (int64_t)n;
 }

@@ -121,6 +121,12 @@ CFG
 		note_failure "destroy did not give the memory back (free $free_before MiB with the ticker, $free_after MiB without)"
 	session_since | grep -aEq "^ +[0-9]+ ticker " && note_failure "list still shows the destroyed ticker"
 
+	# top: a screen a second with each guest's exit rate, until a key.
+	session_command "top" '^ +[0-9]+ linux +(running|halted) +[0-9]+\.[0-9]% +[0-9]+' 120 ||
+		note_failure "top showed no line for the Linux guest"
+	session_type "q"
+	session_wait '^hv> $' 30 || note_failure "a key did not end top"
+
 	# The Linux guest: its boot lines, and a command in its shell.
 	session_command "console linux" 'init: verdict PASS' 900 || note_failure "the Linux guest's console showed no verdict"
 	session_wait 'guest# ' 120 || note_failure "no shell prompt in the Linux guest"
@@ -134,6 +140,11 @@ CFG
 	session_command "info linux" 'memory map and devices' || note_failure "info"
 	session_since | grep -aq "vCPU 0: " || note_failure "info shows no vCPU"
 	session_since | grep -aq "mmio 0xfee00000-0xfee00fff lapic" || note_failure "info shows no devices"
+	# shutdown presses the power button; the guest's acpid powers it off.
+	session_command "shutdown linux" "guest linux \(id [0-9]+\) asked to power off" || note_failure "shutdown"
+	session_wait 'hv: guest linux \(id [0-9]+\) stopped: .*S5' 300 || note_failure "the Linux guest did not power off after shutdown"
+	session_command "list" '^free memory'
+	session_since | grep -aEq "^ +[0-9]+ linux +stopped" || note_failure "list does not show linux stopped"
 	session_command "destroy linux" "guest linux \(id [0-9]+\) destroyed" || note_failure "destroy linux"
 	session_command "dmesg" 'guest linux \(id [0-9]+\) destroyed' || note_failure "dmesg"
 	session_stop

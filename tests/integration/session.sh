@@ -27,7 +27,7 @@ session_start() {
 		>"$SESSION_OUT/emulator.out" 2>&1 </dev/null &
 	SESSION_EMU=$!
 	for _ in $(seq 60); do
-		if exec 3<>"/dev/tcp/127.0.0.1/$3" 2>/dev/null; then
+		if { exec 3<>"/dev/tcp/127.0.0.1/$3"; } 2>/dev/null; then
 			cat <&3 >>"$SESSION_OUT/serial.log" &
 			SESSION_READER=$!
 			SESSION_MARK=0

@@ -16,7 +16,7 @@ set -eu
 out=$1
 mkdir -p "$out"
 
-if [ -s "$out/vmlinuz" ] && [ -s "$out/modules/pvpanic-mmio.ko" ]; then
+if [ -s "$out/vmlinuz" ] && [ -s "$out/modules/pvpanic-mmio.ko" ] && [ -s "$out/modules/button.ko" ]; then
 	if [ -s "$out/vmlinuz.version" ]; then
 		cat "$out/vmlinuz.version"
 	else
@@ -56,14 +56,20 @@ if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1); then
 fi
 deb=$(ls "$tmp"/*.deb)
 mkdir "$tmp/root"
-# The kernel, and the pvpanic modules the initramfs loads so that a panic
-# in the guest is reported to the hypervisor (Debian builds them as modules).
+# The kernel, and the modules the initramfs loads (Debian builds them as
+# modules): pvpanic, so that a panic in the guest is reported to the
+# hypervisor, and the ACPI power button with evdev, so that busybox's acpid
+# powers the guest off when the operator's `shutdown` presses the button.
 dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/root" --wildcards './boot/vmlinuz-*' \
 	'./lib/modules/*/kernel/drivers/misc/pvpanic/pvpanic.ko' \
-	'./lib/modules/*/kernel/drivers/misc/pvpanic/pvpanic-mmio.ko'
+	'./lib/modules/*/kernel/drivers/misc/pvpanic/pvpanic-mmio.ko' \
+	'./lib/modules/*/kernel/drivers/acpi/button.ko' \
+	'./lib/modules/*/kernel/drivers/input/evdev.ko'
 mkdir -p "$out/modules"
 cp "$tmp"/root/lib/modules/*/kernel/drivers/misc/pvpanic/pvpanic.ko \
-	"$tmp"/root/lib/modules/*/kernel/drivers/misc/pvpanic/pvpanic-mmio.ko "$out/modules/"
+	"$tmp"/root/lib/modules/*/kernel/drivers/misc/pvpanic/pvpanic-mmio.ko \
+	"$tmp"/root/lib/modules/*/kernel/drivers/acpi/button.ko \
+	"$tmp"/root/lib/modules/*/kernel/drivers/input/evdev.ko "$out/modules/"
 
 set -- "$tmp"/root/boot/vmlinuz-*
 if [ $# -ne 1 ] || [ ! -f "$1" ]; then

@@ -175,6 +175,16 @@ else
 fi
 # hvtest.shell=1: stay up with a shell on the console (the operator attaches to it).
 if grep -qw hvtest.shell=1 /proc/cmdline; then
+	# The ACPI power button (the operator's `shutdown`) powers off, through
+	# acpid running /etc/acpi/PWRF/00000080.
+	for m in evdev button; do
+		[ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko
+	done
+	mkdir -p /etc/acpi/PWRF
+	printf '#!/bin/sh\necho "init: power button: powering off"\npoweroff -f\n' >/etc/acpi/PWRF/00000080
+	chmod 755 /etc/acpi/PWRF/00000080
+	mkdir -p /var/log /var/run
+	acpid -c /etc/acpi -l /var/log/acpid.log && echo "init: acpid started"
 	echo "init: starting a shell on the console"
 	export PS1='guest# '
 	while :; do setsid cttyhack sh; done

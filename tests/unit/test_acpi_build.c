@@ -372,8 +372,9 @@ static void test_fadt_fields(void **state)
 		assert_int_equal(f.century, 0x32);
 		assert_int_equal(f.flags & ACPI_FADT_TMR_VAL_EXT, 0);
 		assert_int_equal(f.flags & ACPI_FADT_HW_REDUCED, 0);
-		/* WBINVD, PROC_C1, PWR_BUTTON, SLP_BUTTON (no fixed buttons), RESET_REG_SUP. */
-		assert_int_equal(f.flags, 0x1U | 0x4U | 0x10U | 0x20U | ACPI_FADT_RESET_REG_SUP);
+		/* WBINVD, PROC_C1, SLP_BUTTON (no sleep button), RESET_REG_SUP; PWR_BUTTON (0x10)
+		 * clear: a fixed-feature power button, pressed by the operator's `shutdown`. */
+		assert_int_equal(f.flags, 0x1U | 0x4U | 0x20U | ACPI_FADT_RESET_REG_SUP);
 		assert_int_equal(f.reset_reg.access_size, 1);
 		assert_int_equal(f.iapc_boot_arch & 0x3, 0x1); /* legacy devices; no 8042 (no keyboard) */
 	}
