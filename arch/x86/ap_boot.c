@@ -13,7 +13,8 @@
 #include "mm/kpaging.h"
 #include "mm/phys.h"
 
-#define LOW_MEMORY_END 0x100000ULL /* a SIPI vector names a page below 1 MiB */
+/* A SIPI vector names a page below 1 MiB, and vectors 0xa0-0xbf are reserved (SDM 10.6.1). */
+#define SIPI_PAGE_LIMIT 0xa0000ULL
 #define AP_STACK_PAGES 8           /* 32 KiB, as the boot CPU's, after a guard page */
 
 /* Trampoline GDT: accessed bits preset, so the CPU never writes to it. */
@@ -47,9 +48,9 @@ static int place_code(uint64_t *code, const char **why)
 		*why = "the start-up code is larger than a page";
 		return -1;
 	}
-	*code = phys_alloc_below(2, LOW_MEMORY_END);
+	*code = phys_alloc_below(2, SIPI_PAGE_LIMIT);
 	if (!*code) {
-		*why = "no free memory below 1 MiB for the start-up code";
+		*why = "no free memory below 640 KiB for the start-up code";
 		return -1;
 	}
 	memcpy(phys_to_virt(*code), ap_trampoline_start, len);
