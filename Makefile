@@ -32,6 +32,7 @@ KERNEL_C := \
 	lib/string.c lib/printf.c lib/log.c lib/logring.c lib/cmdline.c \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/exception.c \
 	arch/x86/vmx_detect.c arch/x86/vmx.c arch/x86/vmx_errors.c arch/x86/fpu.c \
+	arch/x86/apic.c arch/x86/smp.c arch/x86/ap_boot.c \
 	mm/memmap.c mm/frame.c mm/phys.c mm/kpaging.c mm/heap.c mm/ept.c \
 	drivers/uart16550.c drivers/acpi.c drivers/power.c drivers/timer.c drivers/cmos_clock.c \
 	boot/hvcfg.c \
@@ -45,7 +46,7 @@ KERNEL_C := \
 	vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c \
 	vmm/mgmt.c vmm/operator.c vmm/hc_check.c vmm/create_spec.c
 
-KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm arch/x86/vmx_entry.asm
+KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm arch/x86/vmx_entry.asm arch/x86/ap_trampoline.asm
 
 KERNEL_OBJS := $(KERNEL_C:%.c=$(BUILD)/kernel/%.o) $(KERNEL_ASM:%.asm=$(BUILD)/kernel/%.o)
 

@@ -17,7 +17,6 @@ struct parser {
 	acpi_map_fn map;
 	void *ctx;
 	struct acpi_info *out;
-	bool have_madt;
 };
 
 enum table_err { TABLE_OK, TABLE_UNMAPPABLE, TABLE_SIGNATURE, TABLE_LENGTH, TABLE_CHECKSUM };
@@ -405,12 +404,12 @@ static void parse_table(struct parser *p, uint64_t phys)
 		return;
 	}
 	/* Only the first good copy of each table counts. */
-	if (!memcmp(h->signature, "APIC", 4) && !p->have_madt) {
+	if (!memcmp(h->signature, "APIC", 4) && !out->has_madt) {
 		if (map_table(p, phys, "APIC", sizeof(struct acpi_madt), &t, &len) != TABLE_OK) {
 			out->bad_tables++;
 			return;
 		}
-		p->have_madt = true;
+		out->has_madt = true;
 		parse_madt(out, t, len);
 	} else if (!memcmp(h->signature, "FACP", 4) && !out->has_fadt) {
 		if (map_table(p, phys, "FACP", ACPI_FADT_V1_LEN, &t, &len) != TABLE_OK) {

@@ -55,6 +55,7 @@ struct acpi_info {
 	char oem_id[7];   /* from the RSDP, NUL-terminated */
 	uint8_t revision; /* RSDP revision: 0 for ACPI 1.0, 2 for 2.0 and later */
 
+	bool has_madt;    /* false: no (good) MADT, so cpu_count says nothing */
 	uint64_t lapic_base;
 	uint32_t cpu_count;
 	uint32_t lapic_ids[ACPI_MAX_CPUS]; /* enabled (or online-capable) processors only */

@@ -208,12 +208,16 @@ static uint64_t frame_find_run(const struct frame_allocator *fa, uint64_t from, 
 	return FRAME_NONE;
 }
 
+static bool frame_run_args_ok(const struct frame_allocator *fa, uint64_t count, uint64_t align_frames)
+{
+	return count && count <= fa->free_frames && align_frames && !(align_frames & (align_frames - 1));
+}
+
 uint64_t frame_alloc_contig(struct frame_allocator *fa, uint64_t count, uint64_t align_frames)
 {
 	uint64_t idx;
 
-	if (!count || count > fa->free_frames || !align_frames ||
-	    (align_frames & (align_frames - 1)))
+	if (!frame_run_args_ok(fa, count, align_frames))
 		return 0;
 	idx = frame_find_run(fa, fa->hint, fa->frames, count, align_frames);
 	if (idx == FRAME_NONE)
@@ -223,6 +227,26 @@ uint64_t frame_alloc_contig(struct frame_allocator *fa, uint64_t count, uint64_t
 	frame_mark(fa->bitmap, idx, count, true);
 	fa->free_frames -= count;
 	fa->hint = idx + count < fa->frames ? idx + count : 0;
+	return fa->base + (idx << FRAME_SHIFT);
+}
+
+uint64_t frame_alloc_below(struct frame_allocator *fa, uint64_t count, uint64_t align_frames,
+			   uint64_t limit)
+{
+	uint64_t end, idx;
+
+	if (!frame_run_args_ok(fa, count, align_frames) || limit <= fa->base)
+		return 0;
+	end = (limit - fa->base) >> FRAME_SHIFT; /* frames wholly below limit */
+	if (end > fa->frames)
+		end = fa->frames;
+	if (count > end)
+		return 0;
+	idx = frame_find_run(fa, 0, end - count + 1, count, align_frames);
+	if (idx == FRAME_NONE)
+		return 0;
+	frame_mark(fa->bitmap, idx, count, true);
+	fa->free_frames -= count;
 	return fa->base + (idx << FRAME_SHIFT);
 }
 

@@ -52,6 +52,15 @@ uint64_t frame_alloc(struct frame_allocator *fa); /* phys, 0 when none left (0 i
 uint64_t frame_alloc_contig(struct frame_allocator *fa, uint64_t count, uint64_t align_frames);
 
 /*
+ * `count` contiguous frames, aligned as above, that all lie below the
+ * physical address `limit`; the lowest such run, 0 when none. For what
+ * hardware wants low, such as a page table loaded from 32-bit code (below
+ * 4 GiB). Leaves the next-fit hint alone.
+ */
+uint64_t frame_alloc_below(struct frame_allocator *fa, uint64_t count, uint64_t align_frames,
+			   uint64_t limit);
+
+/*
  * 0 ok; -1 if any frame in the run is outside the allocator, not
  * page-aligned, or not currently allocated (double free) -- and then nothing
  * is changed. A frame in a hole between the free ranges counts as outside.

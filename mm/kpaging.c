@@ -17,6 +17,7 @@ extern char __kernel_start[], __text_start[], __text_end[], __rodata_start[], __
 extern char __data_start[], __data_end[], boot_stack_guard[];
 
 static uint64_t *pml4;
+static uint64_t nx; /* PTE_NX when the CPU has it, else 0 (the bit would be reserved) */
 
 /* The next-level table under parent[idx], created if absent; splits a 2 MiB page. */
 static uint64_t *next_table(uint64_t *parent, unsigned idx)
@@ -96,14 +97,15 @@ static int map_runtime_code(const struct boot_info *info)
 
 int kpaging_init(const struct boot_info *info)
 {
-	uint64_t addr, nx = 0;
+	uint64_t addr;
 
 	if (cpuid(0x80000000U, 0).eax >= 0x80000001U &&
 	    (cpuid(0x80000001U, 0).edx & CPUID_EXT_NX)) {
 		wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_NXE);
 		nx = PTE_NX;
 	}
-	pml4 = phys_to_virt(phys_alloc_page());
+	/* Below 4 GiB: an AP loads CR3 before it is in long mode (arch/x86/ap_trampoline.asm). */
+	pml4 = phys_to_virt(phys_alloc_below(1, 4ULL << 30));
 	if (!pml4)
 		return -1;
 	for (addr = 0; addr < phys_limit(); addr += PAGE_2M)
@@ -123,4 +125,23 @@ int kpaging_init(const struct boot_info *info)
 uint64_t kpaging_cr3(void)
 {
 	return virt_to_phys(pml4);
+}
+
+int kpaging_remap(uint64_t phys, uint64_t pages, enum kpaging_kind kind)
+{
+	static const uint64_t flags[] = {
+		[KPAGING_RAM] = PTE_P | PTE_W,
+		[KPAGING_GUARD] = 0,
+		[KPAGING_CODE] = PTE_P,
+		[KPAGING_MMIO] = PTE_P | PTE_W | PTE_PCD | PTE_PWT,
+	};
+	uint64_t f = flags[kind], i;
+	int rc = 0;
+
+	if (kind != KPAGING_CODE && kind != KPAGING_GUARD)
+		f |= nx;
+	for (i = 0; i < pages && !rc; i++)
+		rc = map_4k(phys + i * PAGE_SIZE, phys + i * PAGE_SIZE, f);
+	write_cr3(read_cr3()); /* no global pages in the identity map: this flushes it all */
+	return rc;
 }

@@ -170,16 +170,18 @@ static bool memmap_next(const struct memmap_view *v, uint64_t from, struct memma
 	return true;
 }
 
-size_t memmap_free_ranges(const void *map, size_t map_size, size_t desc_size,
-			  const struct mem_range *reserved, size_t reserved_count,
-			  struct mem_range *out, size_t out_max, bool *truncated)
+/* memmap_free_ranges, clipped to [lo, hi). */
+static size_t free_ranges_within(const void *map, size_t map_size, size_t desc_size,
+				 const struct mem_range *reserved, size_t reserved_count,
+				 uint64_t lo, uint64_t hi,
+				 struct mem_range *out, size_t out_max, bool *truncated)
 {
 	struct memmap_view v = {
 		.map = map, .desc_size = desc_size, .wanted = memmap_is_free_type,
 		.subtract = true, .reserved = reserved, .reserved_count = reserved_count,
 	};
 	struct memmap_span s;
-	uint64_t from = MEMMAP_LOW_LIMIT, base, end;
+	uint64_t from = lo, base, end;
 	size_t n = 0;
 
 	if (truncated)
@@ -189,12 +191,12 @@ size_t memmap_free_ranges(const void *map, size_t map_size, size_t desc_size,
 	v.count = map_size / desc_size;
 
 	/* Intervals are maximal, so after rounding inwards none touch. */
-	while (memmap_next(&v, from, &s)) {
+	while (from < hi && memmap_next(&v, from, &s)) {
 		from = s.end;
-		if (s.start > ~(MEMMAP_PAGE_SIZE - 1))
+		if (s.start > ~(MEMMAP_PAGE_SIZE - 1) || s.start >= hi)
 			break;
 		base = (s.start + MEMMAP_PAGE_SIZE - 1) & ~(MEMMAP_PAGE_SIZE - 1);
-		end = s.end & ~(MEMMAP_PAGE_SIZE - 1);
+		end = (s.end < hi ? s.end : hi) & ~(MEMMAP_PAGE_SIZE - 1);
 		if (base >= end)
 			continue;
 		if (n == out_max) {
@@ -207,6 +209,22 @@ size_t memmap_free_ranges(const void *map, size_t map_size, size_t desc_size,
 		n++;
 	}
 	return n;
+}
+
+size_t memmap_free_ranges(const void *map, size_t map_size, size_t desc_size,
+			  const struct mem_range *reserved, size_t reserved_count,
+			  struct mem_range *out, size_t out_max, bool *truncated)
+{
+	return free_ranges_within(map, map_size, desc_size, reserved, reserved_count,
+				  MEMMAP_LOW_LIMIT, ~0ULL, out, out_max, truncated);
+}
+
+size_t memmap_low_free_ranges(const void *map, size_t map_size, size_t desc_size,
+			      const struct mem_range *reserved, size_t reserved_count,
+			      struct mem_range *out, size_t out_max, bool *truncated)
+{
+	return free_ranges_within(map, map_size, desc_size, reserved, reserved_count,
+				  0, MEMMAP_LOW_LIMIT, out, out_max, truncated);
 }
 
 uint64_t memmap_ram_bytes(const void *map, size_t map_size, size_t desc_size)

@@ -69,6 +69,15 @@ size_t memmap_free_ranges(const void *map, size_t map_size, size_t desc_size,
 			  struct mem_range *out, size_t out_max, bool *truncated);
 
 /*
+ * The same, below 1 MiB only: the legacy low memory memmap_free_ranges
+ * leaves out, for the few things that must live there (the AP start-up
+ * code, which a SIPI can only name below 1 MiB).
+ */
+size_t memmap_low_free_ranges(const void *map, size_t map_size, size_t desc_size,
+			      const struct mem_range *reserved, size_t reserved_count,
+			      struct mem_range *out, size_t out_max, bool *truncated);
+
+/*
  * Bytes of RAM the machine has: all descriptors of types LoaderCode/Data,
  * BootServicesCode/Data, RuntimeServicesCode/Data, Conventional,
  * ACPIReclaim, ACPINVS, PersistentMemory and the OS types >= 0x80000000.

@@ -6,6 +6,10 @@
  * its page tables) with OS memory types, so memmap_free_ranges already
  * leaves them out; the kernel image is also passed as an explicit reserved
  * range in case a firmware merges types.
+ *
+ * Free memory below 1 MiB is a second, small allocator that only
+ * phys_alloc_below draws on: what must live there (the AP start-up code)
+ * always finds room.
  */
 #include "lib/spinlock.h"
 #include "mm/phys.h"
@@ -20,7 +24,17 @@
 static struct frame_allocator frames;
 static struct mem_range free_ranges[MAX_FREE_RANGES];
 static uint64_t ram_bytes, limit;
-static spinlock_t lock = SPINLOCK_INIT;
+static spinlock_t lock = SPINLOCK_INIT; /* for both allocators */
+
+/*
+ * Free memory below 1 MiB, which `frames` never covers: a pool of its own
+ * for phys_alloc_below, so that nothing else uses it up. 256 frames at most.
+ */
+#define LOW_FRAMES (MEMMAP_LOW_LIMIT / PAGE_SIZE)
+#define LOW_MAX_RANGES 32
+static struct frame_allocator low_frames;
+static uint64_t low_storage[2 * LOW_FRAMES / 64];
+static bool have_low;
 
 static uint64_t highest_address(const struct boot_info *info)
 {
@@ -36,6 +50,17 @@ static uint64_t highest_address(const struct boot_info *info)
 			top = end;
 	}
 	return (top + 0x1fffffULL) & ~0x1fffffULL;
+}
+
+static void low_init(const struct boot_info *info, const struct mem_range *reserved, size_t nreserved)
+{
+	struct mem_range low[LOW_MAX_RANGES];
+	size_t n;
+
+	n = memmap_low_free_ranges((const void *)info->memmap_phys, info->memmap_size,
+				   info->memmap_desc_size, reserved, nreserved, low, LOW_MAX_RANGES, NULL);
+	/* The bitmap is in the kernel image; "at 0" marks frame 0, which is never handed out anyway. */
+	have_low = n && !frame_init(&low_frames, low, n, low_storage, sizeof(low_storage), 0);
 }
 
 int phys_init(const struct boot_info *info)
@@ -69,7 +94,10 @@ int phys_init(const struct boot_info *info)
 		return -1;
 	storage = free_ranges[best].base;
 	memset(phys_to_virt(storage), 0, bitmap_bytes);
-	return frame_init(&frames, free_ranges, n, phys_to_virt(storage), bitmap_bytes, storage);
+	if (frame_init(&frames, free_ranges, n, phys_to_virt(storage), bitmap_bytes, storage))
+		return -1;
+	low_init(info, reserved, 2);
+	return 0;
 }
 
 uint64_t phys_alloc_contig(uint64_t pages, uint64_t align_pages)
@@ -78,6 +106,21 @@ uint64_t phys_alloc_contig(uint64_t pages, uint64_t align_pages)
 
 	spin_lock(&lock);
 	p = frame_alloc_contig(&frames, pages, align_pages);
+	spin_unlock(&lock);
+	if (p)
+		memset(phys_to_virt(p), 0, pages * PAGE_SIZE);
+	return p;
+}
+
+uint64_t phys_alloc_below(uint64_t pages, uint64_t limit)
+{
+	uint64_t p = 0;
+
+	spin_lock(&lock);
+	if (limit > MEMMAP_LOW_LIMIT)
+		p = frame_alloc_below(&frames, pages, 1, limit);
+	if (!p && have_low)
+		p = frame_alloc_below(&low_frames, pages, 1, limit);
 	spin_unlock(&lock);
 	if (p)
 		memset(phys_to_virt(p), 0, pages * PAGE_SIZE);
@@ -94,7 +137,7 @@ void phys_free(uint64_t phys, uint64_t pages)
 	int bad;
 
 	spin_lock(&lock);
-	bad = frame_free(&frames, phys, pages);
+	bad = frame_free(phys < MEMMAP_LOW_LIMIT && have_low ? &low_frames : &frames, phys, pages);
 	spin_unlock(&lock);
 	if (bad)
 		log_error("phys: refused to free %llu pages at 0x%llx: not allocated",

@@ -18,6 +18,12 @@ int phys_init(const struct boot_info *info);
 
 uint64_t phys_alloc_page(void);                         /* zeroed; 0 when out of memory */
 uint64_t phys_alloc_contig(uint64_t pages, uint64_t align_pages); /* zeroed; 0 when none */
+/*
+ * Zeroed pages that all lie below `limit`; 0 when none. Memory below 1 MiB
+ * is handed out only here, and only once there is none above 1 MiB below
+ * the limit: it is kept for what must live there (the AP start-up code).
+ */
+uint64_t phys_alloc_below(uint64_t pages, uint64_t limit);
 void phys_free(uint64_t phys, uint64_t pages);
 
 uint64_t phys_free_pages(void);

@@ -7,12 +7,14 @@
  */
 #include "vmm/exit.h"
 
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/fpu.h"
 #include "lib/log.h"
 #include "vmm/exitq.h"
 #include "vmm/inject.h"
 #include "vmm/msr.h"
+#include "vmm/vcpu_setup.h"
 #include "vmm/vm.h"
 #include "vmm/vmcs_dump.h"
 
@@ -35,10 +37,22 @@ static int handle_exception_or_nmi(struct vcpu *v)
 
 static int handle_external_interrupt(struct vcpu *v)
 {
+	uint32_t info;
+
 	/*
-	 * The host's own devices are quiet (the legacy PIC is masked); an
-	 * interrupt here was acknowledged on exit and is only counted.
+	 * The host's own devices are quiet (the legacy PIC is masked): what
+	 * comes here is an IPI from another CPU (smp_send_ipi), whose whole job
+	 * was to get this CPU out of the guest. Without acknowledge-on-exit it
+	 * is still pending, and the IDT's handler takes it and sends the EOI;
+	 * acknowledged on exit, it sits in the APIC's ISR until we send it.
 	 */
+	if (!(vcpu_exit_controls() & EXIT_ACK_INTR_ON_EXIT)) {
+		cpu_take_pending_interrupts();
+		return EXIT_RESUME;
+	}
+	info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+	if (intr_info_valid(info) && intr_info_vector(info) != APIC_SPURIOUS_VECTOR)
+		apic_eoi();
 	return EXIT_RESUME;
 }
 

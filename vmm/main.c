@@ -4,12 +4,13 @@
  * Runs on the boot CPU with interrupts off. Order matters: the serial log
  * first (so every later failure is visible), then descriptor tables (so a
  * fault is reported rather than a triple fault), then memory, firmware
- * tables, timers, and finally VT-x.
+ * tables, timers, VT-x, and finally the other CPUs.
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/exception.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/idt.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/vmx_detect.h"
 #include "boot/boot_info.h"
 #include "boot/hvcfg.h"
@@ -207,12 +208,14 @@ static void print_banner(void)
 void kmain(struct boot_info *info)
 {
 	const char *why;
+	unsigned cpus;
 
 	uart_init(UART_COM1, 115200);
 	mask_legacy_pic();
 	log_set_sink(uart_write);
 	exception_set_emergency_writer(uart_puts);
 	gdt_init_cpu(0);
+	smp_init_boot_cpu();
 	idt_init_cpu();
 
 	if (info->magic != BOOT_INFO_MAGIC || info->version != BOOT_INFO_VERSION) {
@@ -241,12 +244,17 @@ void kmain(struct boot_info *info)
 
 	vmx_detect(&vmx);
 	print_banner();
-	if (!vmx.usable) {
-		log_error("hv: VT-x not available: %s", vmx.reason);
+	if (vmx.usable && start_vmx(&why)) {
+		log_error("hv: VT-x not usable: %s", why);
 		finish(info);
 	}
-	if (start_vmx(&why)) {
-		log_error("hv: VT-x not usable: %s", why);
+	/* The APs start even without VT-x, so that a machine without it (QEMU's TCG) still shows them. */
+	if (vmx.usable)
+		smp_require_vmx(vmx.vmcs_revision);
+	cpus = smp_start_aps(&acpi);
+	log_info("hv: %u CPU%s online", cpus, cpus == 1 ? "" : "s");
+	if (!vmx.usable) {
+		log_error("hv: VT-x not available: %s", vmx.reason);
 		finish(info);
 	}
 	images_init(info);

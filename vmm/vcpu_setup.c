@@ -9,6 +9,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
+#include "arch/x86/smp.h"
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/kpaging.h"
@@ -148,8 +149,11 @@ static uint64_t host_idt_base(void)
 	return idtr.base;
 }
 
+/* The host state of the CPU that sets the VMCS up: a vCPU that moves to another CPU needs it again. */
 static void setup_host_state(void)
 {
+	unsigned cpu = cpu_index();
+
 	vmcs_write64(VMCS_HOST_CR0, read_cr0());
 	vmcs_write64(VMCS_HOST_CR3, kpaging_cr3());
 	vmcs_write64(VMCS_HOST_CR4, read_cr4());
@@ -161,9 +165,9 @@ static void setup_host_state(void)
 	vmcs_write16(VMCS_HOST_GS_SELECTOR, 0);
 	vmcs_write16(VMCS_HOST_TR_SELECTOR, GDT_TSS);
 	vmcs_write64(VMCS_HOST_FS_BASE, 0);
-	vmcs_write64(VMCS_HOST_GS_BASE, 0);
-	vmcs_write64(VMCS_HOST_TR_BASE, tss_base(0));
-	vmcs_write64(VMCS_HOST_GDTR_BASE, gdt_base(0));
+	vmcs_write64(VMCS_HOST_GS_BASE, (uint64_t)cpu_local_self()); /* cpu_index() reads through GS */
+	vmcs_write64(VMCS_HOST_TR_BASE, tss_base(cpu));
+	vmcs_write64(VMCS_HOST_GDTR_BASE, gdt_base(cpu));
 	vmcs_write64(VMCS_HOST_IDTR_BASE, host_idt_base());
 	vmcs_write32(VMCS_HOST_IA32_SYSENTER_CS, 0);
 	vmcs_write64(VMCS_HOST_IA32_SYSENTER_ESP, 0);

@@ -85,6 +85,16 @@ static inline void cpu_cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void cpu_sti(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void cpu_hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
 
+/*
+ * Waits for an interrupt with interrupts enabled only for that wait: STI
+ * holds interrupts off for one more instruction, so one that arrives
+ * between STI and HLT still ends the HLT instead of being lost before it.
+ */
+static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
+
+/* Lets interrupts already pending be taken, then turns them off again (STI's shadow covers the NOP). */
+static inline void cpu_take_pending_interrupts(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
+
 /* Stops this CPU for good: interrupts off, HLT in a loop (an NMI may wake it). */
 static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {
@@ -112,6 +122,7 @@ static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS 0x48fU
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS 0x490U
 #define MSR_IA32_EFER 0xc0000080U
+#define MSR_IA32_GS_BASE 0xc0000101U
 
 #define EFER_SCE (1UL << 0)
 #define EFER_LME (1UL << 8)

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/smp.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 
@@ -23,8 +25,8 @@ static const char *const exception_names[32] = {
 	"hypervisor injection (#HV)", "VMM communication (#VC)", "security (#SX)", "reserved",
 };
 
-/* One flag is enough while only the boot CPU runs; SMP makes it per CPU. */
-static volatile int reporting;
+/* Per CPU: another CPU's report is no recursion. */
+static volatile int reporting[HV_MAX_CPUS];
 static panic_write_fn emergency_write;
 
 void exception_set_emergency_writer(panic_write_fn fn)
@@ -34,7 +36,12 @@ void exception_set_emergency_writer(panic_write_fn fn)
 
 static void enter_report(const char *what)
 {
-	if (__atomic_exchange_n(&reporting, 1, __ATOMIC_SEQ_CST)) {
+	unsigned cpu = cpu_index();
+
+	/* Bounded: a fault before this CPU's GS base is set reads a stray index. */
+	if (cpu >= HV_MAX_CPUS)
+		cpu = 0;
+	if (__atomic_exchange_n(&reporting[cpu], 1, __ATOMIC_SEQ_CST)) {
 		if (emergency_write) {
 			emergency_write("\r\nhv: fault while reporting: ");
 			emergency_write(what);
@@ -49,8 +56,8 @@ void exception_report(const struct trap_frame *f)
 	const char *name = exception_names[f->vector & 31];
 
 	enter_report(name);
-	log_error("hv: CPU exception %llu: %s, error code 0x%llx",
-		  (unsigned long long)f->vector, name, (unsigned long long)f->error_code);
+	log_error("hv: CPU exception %llu: %s, error code 0x%llx, on CPU %u",
+		  (unsigned long long)f->vector, name, (unsigned long long)f->error_code, cpu_index());
 	log_error("  RIP %016llx  CS %04llx  RFLAGS %016llx", (unsigned long long)f->rip,
 		  (unsigned long long)f->cs, (unsigned long long)f->rflags);
 	log_error("  RSP %016llx  SS %04llx  CR2 %016llx  CR3 %016llx", (unsigned long long)f->rsp,

@@ -70,6 +70,7 @@ t_qemu_no_vtx() {
 	poweroff_cfg "$esp"
 	boot_and_wait qemu "$esp" "$out" 180 ""
 	expect "$out" '^hv: hypervisor ' "the banner"
+	expect "$out" '^hv: 1 CPU online' "the boot CPU alone"
 	expect "$out" '^hv: VT-x not available: CPUID reports no VMX' "one clear line naming the reason"
 	expect "$out" '^hv: powering off' "an orderly power-off"
 	expect_not "$out" 'CPU exception|panic' "a crash"
@@ -87,6 +88,8 @@ t_bochs_ready() {
 	expect "$out" '^hv: CPU: .*GenuineIntel' "the CPU model"
 	expect "$out" '^hv: memory: [0-9]+ MiB RAM' "the memory size"
 	expect "$out" '^hv: CPUs: 1 ' "the CPU count"
+	expect "$out" '^smp: no ACPI MADT: broadcast' "the broadcast fallback without ACPI"
+	expect "$out" '^hv: 1 CPU online' "no AP on a one-CPU machine"
 	expect "$out" '^hv: VT-x: .*EPT yes.*VPID yes, unrestricted guest yes, preemption timer yes' "the VT-x capabilities"
 	expect "$out" '^hv: ready' "hv: ready"
 	expect "$out" '^hv: powering off' "an orderly power-off"
@@ -101,7 +104,7 @@ t_qemu_exception_report() {
 	esp=$(make_esp qemu_exception_report)
 	printf '[hypervisor]\ncmdline = crash=page_fault\n' >"$esp/EFI/hv/hv.cfg"
 	boot_and_wait qemu "$esp" "$out" 120 'hv: CPU halted'
-	expect "$out" '^hv: CPU exception 14: page fault \(#PF\), error code 0x2' "vector and error code (a write to a page not present)"
+	expect "$out" '^hv: CPU exception 14: page fault \(#PF\), error code 0x2, on CPU 0' "vector and error code (a write to a page not present)"
 	expect "$out" '^  RIP ffffffff8[0-9a-f]+  CS 0008' "RIP in the kernel"
 	expect "$out" '^  RSP [0-9a-f]+  SS [0-9a-f]+  CR2 ffffffff8[0-9a-f]+000' "CR2 at the guard page"
 	expect "$out" '^  RAX [0-9a-f]{16}  RBX' "the register dump"

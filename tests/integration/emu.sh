@@ -6,7 +6,8 @@
 #                                           "socket:PORT" for a TCP server)
 #   qemu_args ESP                           QEMU TCG + OVMF arguments
 #   boot_and_wait EMU ESP OUTDIR TIMEOUT UNTIL [CPUS]
-#       boots ESP under EMU (qemu|bochs) with the serial port in
+#       boots ESP under EMU (qemu|bochs) with CPUS processors (default 1)
+#       and the serial port in
 #       OUTDIR/serial.log, and returns when the emulator exits, when UNTIL
 #       (an extended regex) appears in the transcript, or after TIMEOUT
 #       seconds, whichever comes first; the emulator is then stopped.
@@ -62,7 +63,7 @@ start_emulator() {
 	case "$emu" in
 	qemu)
 		# shellcheck disable=SC2046
-		qemu-system-x86_64 $(qemu_args "$esp") -display none \
+		qemu-system-x86_64 $(qemu_args "$esp") -smp "$cpus" -display none \
 			-serial file:"$out/serial.log" >"$out/emulator.out" 2>&1 </dev/null &
 		;;
 	bochs)

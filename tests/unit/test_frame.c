@@ -234,6 +234,38 @@ static void test_contig_alignment_sweep(void **state)
 	assert_int_equal(frame_alloc_contig(&fa, 1, 512), 0);
 }
 
+/* Runs below a limit: lowest first, wholly below it, the next-fit hint untouched. */
+static void test_alloc_below(void **state)
+{
+	struct frame_allocator fa;
+	uint64_t hint, p;
+
+	setup(&fa);
+	assert_int_equal(frame_alloc(&fa), 1 * MiB + PG); /* frame 0 holds the bitmap */
+	hint = fa.hint;
+	assert_int_equal(frame_alloc_below(&fa, 2, 1, 1 * MiB + 8 * PG), 1 * MiB + 2 * PG);
+	assert_true(frame_is_allocated(&fa, 1 * MiB + 3 * PG));
+	/* Frames 4-7 are left below the limit: four fit, eight do not. */
+	assert_int_equal(frame_alloc_below(&fa, 8, 1, 1 * MiB + 8 * PG), 0);
+	assert_int_equal(frame_alloc_below(&fa, 4, 1, 1 * MiB + 8 * PG), 1 * MiB + 4 * PG);
+	/* A frame that straddles the limit is not below it. */
+	assert_int_equal(frame_alloc_below(&fa, 1, 1, 1 * MiB + 8 * PG + 100), 0);
+	assert_int_equal(frame_alloc_below(&fa, 1, 1, 1 * MiB), 0);
+	assert_int_equal(frame_alloc_below(&fa, 1, 1, 0), 0);
+	/* Aligned: pfn 0x110 is the first 16-aligned free frame. */
+	assert_int_equal(frame_alloc_below(&fa, 1, 16, 2 * MiB), 1 * MiB + 16 * PG);
+	/* 47 frames are left in the first range and 20 below the limit in the second: never across the hole. */
+	p = frame_alloc_below(&fa, 48, 1, 2 * MiB + 20 * PG);
+	assert_int_equal(p, 0);
+	assert_int_equal(frame_alloc_below(&fa, 21, 1, 2 * MiB + 20 * PG), 1 * MiB + 17 * PG);
+	assert_int_equal(fa.hint, hint);
+	assert_int_equal(fa.free_frames, TOTAL_FREE - 1 - 2 - 4 - 1 - 21);
+	/* Bad arguments. */
+	assert_int_equal(frame_alloc_below(&fa, 0, 1, 4 * MiB), 0);
+	assert_int_equal(frame_alloc_below(&fa, 1, 3, 4 * MiB), 0);
+	assert_int_equal(frame_alloc_below(&fa, ~0ULL, 1, ~0ULL), 0);
+}
+
 static void test_free_errors(void **state)
 {
 	struct frame_allocator fa;
@@ -343,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_frame_zero),
 		cmocka_unit_test(test_contig),
 		cmocka_unit_test(test_contig_alignment_sweep),
+		cmocka_unit_test(test_alloc_below),
 		cmocka_unit_test(test_free_errors),
 		cmocka_unit_test(test_random_model),
 	};

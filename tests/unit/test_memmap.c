@@ -150,6 +150,38 @@ static void test_below_1mib(void **state)
 	assert_int_equal(free_ranges(&m, NULL, 0, out, 4, NULL), 0);
 }
 
+/* Below 1 MiB is a list of its own, with the same rules, for the AP start-up code. */
+static void test_low_ranges(void **state)
+{
+	struct test_map m;
+	struct mem_range out[4];
+	const struct mem_range res[] = { { 0x8000, 0x2000 } };
+	bool trunc;
+	size_t n;
+
+	build_ovmf_like(&m, 48);
+	n = memmap_low_free_ranges(m.bytes, map_size(&m), m.desc_size, NULL, 0, out, 4, &trunc);
+	assert_int_equal(n, 1);
+	assert_false(trunc);
+	assert_range(out[0], 0, 0xa0000); /* BS code and conventional merged; 0xa0000 up is reserved */
+
+	/* Cut at 1 MiB; reserved ranges come out; truncation is reported. */
+	map_init(&m, 48);
+	map_add(&m, EFI_MT_CONVENTIONAL, 0x1000, 0x1ff);
+	n = memmap_low_free_ranges(m.bytes, map_size(&m), m.desc_size, res, 1, out, 4, &trunc);
+	assert_int_equal(n, 2);
+	assert_range(out[0], 0x1000, 0x7000);
+	assert_range(out[1], 0xa000, 1 * MiB - 0xa000);
+	n = memmap_low_free_ranges(m.bytes, map_size(&m), m.desc_size, res, 1, out, 1, &trunc);
+	assert_int_equal(n, 1);
+	assert_true(trunc);
+
+	/* Nothing below 1 MiB at all. */
+	map_init(&m, 48);
+	map_add(&m, EFI_MT_CONVENTIONAL, 1 * MiB, 0x100);
+	assert_int_equal(memmap_low_free_ranges(m.bytes, map_size(&m), m.desc_size, NULL, 0, out, 4, NULL), 0);
+}
+
 static void test_overlaps(void **state)
 {
 	struct test_map m;
@@ -415,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_ovmf_like),
 		cmocka_unit_test(test_unsorted),
 		cmocka_unit_test(test_below_1mib),
+		cmocka_unit_test(test_low_ranges),
 		cmocka_unit_test(test_overlaps),
 		cmocka_unit_test(test_reserved),
 		cmocka_unit_test(test_truncation),
