@@ -52,7 +52,7 @@ const struct vmx_caps *hv_vmx_caps(void)
 
 unsigned hv_cpu_count(void)
 {
-	return 1;
+	return smp_cpu_count();
 }
 
 /* The 8259s may still be programmed by the firmware: mask them, the hypervisor polls. */

@@ -22,6 +22,7 @@
 #include "vmm/hypercall_types.h"
 #include "vmm/images.h"
 #include "vmm/operator.h"
+#include "vmm/sched.h"
 #include "vmm/vm.h"
 #include "vmm/vm_devices.h"
 
@@ -226,45 +227,86 @@ static int64_t vm_create_call(struct vcpu *caller, uint64_t gpa, uint64_t len, u
 	return ret;
 }
 
-static int64_t vm_control(uint64_t id, uint64_t op)
+/* Pause, unpause, shutdown: a change of state under the guest's lock. Table lock held. */
+static int64_t vm_control(struct vm *vm, uint64_t op)
 {
-	struct vm *vm = target(id);
+	int64_t ret = 0;
+	uint32_t i;
 
-	if (!vm)
-		return -HV_ENOENT;
-	if (vm->is_console)
-		return -HV_EBUSY; /* the operator would lose the prompt */
+	spin_lock(&vm->lock);
 	switch (op) {
 	case HV_CTL_PAUSE:
-		if (vm->state != VM_RUNNING)
-			return -HV_EBUSY;
+		if (vm->state != VM_RUNNING && vm->state != VM_HALTED) {
+			ret = -HV_EBUSY;
+			break;
+		}
 		vm->state = VM_PAUSED;
+		/* Its vCPUs leave their CPUs now rather than at the end of their slices. */
+		for (i = 0; i < vm->vcpu_count; i++)
+			sched_kick(vm->vcpus[i]);
 		log_info("hv: guest %s (id %u) paused", vm->name, vm->id);
-		return 0;
+		break;
 	case HV_CTL_UNPAUSE:
-		if (vm->state != VM_PAUSED)
-			return -HV_EBUSY;
+		if (vm->state != VM_PAUSED) {
+			ret = -HV_EBUSY;
+			break;
+		}
 		vm->state = VM_RUNNING;
+		for (i = 0; i < vm->vcpu_count; i++)
+			sched_kick(vm->vcpus[i]);
 		log_info("hv: guest %s (id %u) unpaused", vm->name, vm->id);
-		return 0;
-	case HV_CTL_DESTROY:
-		vm_end(vm, VM_STOPPED, "destroyed by the operator");
-		log_info("hv: guest %s (id %u) destroyed: %llu MiB freed", vm->name, vm->id,
-			 (unsigned long long)(vm->ram_bytes >> 20));
-		vm_destroy(vm);
-		return 0;
-	case HV_CTL_REBOOT:
-		if (!vm_is_live(vm))
-			return -HV_EBUSY;
-		return vm_reboot(vm) ? 0 : -HV_ENOMEM;
+		break;
 	case HV_CTL_SHUTDOWN:
-		if (vm->state != VM_RUNNING && vm->state != VM_HALTED)
-			return -HV_EBUSY;
+		if (vm->state != VM_RUNNING && vm->state != VM_HALTED) {
+			ret = -HV_EBUSY;
+			break;
+		}
 		vm_devices_power_button(vm);
-		return 0;
+		break;
 	default:
-		return -HV_EINVAL;
+		ret = -HV_EINVAL;
+		break;
 	}
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+/*
+ * Destroy and reboot end a guest that may be running on other CPUs: it is
+ * claimed under the table lock (so that it is ended once, whoever else
+ * tries), then ended with the lock dropped (sched_destroy_vm waits for the
+ * other CPUs).
+ */
+static int64_t vm_end_or_reboot(uint64_t id, uint64_t op)
+{
+	char name[HVCFG_NAME_MAX];
+	struct vm *vm;
+	uint64_t mib;
+	uint32_t vm_id;
+
+	vm_table_lock();
+	vm = target(id);
+	if (!vm) {
+		vm_table_unlock();
+		return -HV_ENOENT;
+	}
+	if (vm->is_console || (op == HV_CTL_REBOOT && !vm_is_live(vm)) || !vm_claim_end(vm)) {
+		vm_table_unlock();
+		return -HV_EBUSY;
+	}
+	vm_table_unlock();
+	if (op == HV_CTL_REBOOT)
+		return vm_reboot(vm, true) ? 0 : -HV_ENOMEM;
+	spin_lock(&vm->lock);
+	vm_end(vm, VM_STOPPED, "destroyed by the operator");
+	spin_unlock(&vm->lock);
+	vm_id = vm->id;
+	mib = vm->ram_bytes >> 20;
+	memcpy(name, vm->name, sizeof(name));
+	sched_destroy_vm(vm);
+	log_info("hv: guest %s (id %u) destroyed: %llu MiB freed", name, vm_id,
+		 (unsigned long long)mib);
+	return 0;
 }
 
 /* Reads a byte ring into the caller's struct hv_ring_read and the bytes after it. */
@@ -280,8 +322,10 @@ static int64_t ring_read_common(struct vcpu *caller, uint64_t gpa, uint64_t len,
 		return rc;
 	vm_copy_from_guest(caller->vm, &hdr, gpa, sizeof(hdr));
 	if (vm) {
+		spin_lock(&vm->lock);
 		oldest = logring_oldest(&vm->console);
 		n = logring_read(&vm->console, hdr.from, buf, len - sizeof(hdr), &hdr.next);
+		spin_unlock(&vm->lock);
 	} else {
 		n = log_ring_read(hdr.from, buf, len - sizeof(hdr), &hdr.next, &oldest);
 	}
@@ -295,6 +339,7 @@ static int64_t ring_read_common(struct vcpu *caller, uint64_t gpa, uint64_t len,
 static int64_t console_write(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t len)
 {
 	char buf[IO_MAX];
+	size_t n;
 	struct vm *vm;
 	int rc = target_and_buffer(caller, id, gpa, len, 1, IO_MAX, &vm);
 
@@ -303,7 +348,10 @@ static int64_t console_write(struct vcpu *caller, uint64_t id, uint64_t gpa, uin
 	if (vm->is_console)
 		return -HV_EINVAL;
 	vm_copy_from_guest(caller->vm, buf, gpa, len);
-	return (int64_t)vm_console_input(vm, buf, len);
+	spin_lock(&vm->lock);
+	n = vm_console_input(vm, buf, len);
+	spin_unlock(&vm->lock);
+	return (int64_t)n;
 }
 
 static int64_t vcpu_info(struct vcpu *caller, uint64_t id, uint64_t index, uint64_t gpa,
@@ -403,21 +451,23 @@ static int64_t host_power(uint64_t op)
 	return -HV_EINVAL;
 }
 
-int64_t mgmt_call(struct vcpu *caller, uint64_t nr, const uint64_t *a)
+/* Calls about one guest, with the VM table locked so that the guest cannot be freed meanwhile. */
+static int64_t guest_call(struct vcpu *caller, uint64_t nr, const uint64_t *a)
 {
 	switch (nr) {
-	case HC_OP_READ:
-		return op_read(caller, a[0], a[1], a[2]);
-	case HC_OP_WRITE:
-		return op_write(caller, a[0], a[1]);
 	case HC_VM_LIST:
 		return vm_list(caller, a[0], a[1]);
 	case HC_VM_INFO:
 		return vm_info(caller, a[0], a[1], a[2]);
-	case HC_VM_CREATE:
-		return vm_create_call(caller, a[0], a[1], a[2], a[3]);
-	case HC_VM_CONTROL:
-		return vm_control(a[0], a[1]);
+	case HC_VM_CONTROL: {
+		struct vm *vm = target(a[0]);
+
+		if (!vm)
+			return -HV_ENOENT;
+		if (vm->is_console)
+			return -HV_EBUSY; /* the operator would lose the prompt */
+		return vm_control(vm, a[1]);
+	}
 	case HC_VM_CONSOLE_READ: {
 		struct vm *vm = target(a[0]);
 
@@ -429,15 +479,39 @@ int64_t mgmt_call(struct vcpu *caller, uint64_t nr, const uint64_t *a)
 		return vcpu_info(caller, a[0], a[1], a[2], a[3]);
 	case HC_VM_STATS:
 		return vm_stats(caller, a[0], a[1], a[2]);
-	case HC_DMESG_READ:
-		return ring_read_common(caller, a[0], a[1], NULL);
 	case HC_HOST_INFO:
 		return host_info(caller, a[0], a[1]);
-	case HC_HOST_POWER:
-		return host_power(a[0]);
 	case HC_VM_DEVICES:
 		return vm_devices_text(caller, a[0], a[1], a[2]);
 	default:
 		return -HV_ENOSYS;
 	}
+}
+
+int64_t mgmt_call(struct vcpu *caller, uint64_t nr, const uint64_t *a)
+{
+	int64_t ret;
+
+	switch (nr) {
+	case HC_OP_READ:
+		return op_read(caller, a[0], a[1], a[2]);
+	case HC_OP_WRITE:
+		return op_write(caller, a[0], a[1]);
+	case HC_VM_CREATE:
+		return vm_create_call(caller, a[0], a[1], a[2], a[3]);
+	case HC_VM_CONTROL:
+		if (a[1] == HV_CTL_DESTROY || a[1] == HV_CTL_REBOOT)
+			return vm_end_or_reboot(a[0], a[1]);
+		break;
+	case HC_DMESG_READ:
+		return ring_read_common(caller, a[0], a[1], NULL);
+	case HC_HOST_POWER:
+		return host_power(a[0]);
+	default:
+		break;
+	}
+	vm_table_lock();
+	ret = guest_call(caller, nr, a);
+	vm_table_unlock();
+	return ret;
 }

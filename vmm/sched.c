@@ -1,178 +1,58 @@
 /*
- * Round-robin scheduling of vCPUs on the boot CPU.
+ * The vCPU scheduler. Every vCPU belongs to one physical CPU for its life
+ * (vm.c assigns it, from hv.cfg's `cpus =` or to the least loaded CPU), so
+ * its VMCS never moves: each CPU runs a round-robin loop over its own
+ * vCPUs. A vCPU runs until its slice ends (the VMX preemption timer), it
+ * halts, it blocks in a hypercall (the console domain waiting for the
+ * operator), or its VM stops running. A CPU with nothing to run sleeps in
+ * HLT until its next guest timer is due or another CPU kicks it with an
+ * IPI. Between slices the operator's serial line is polled, so a keystroke
+ * waits at most one slice while guests spin.
  *
- * A vCPU runs until its slice ends (a preemption-timer exit), it halts, it
- * blocks in a hypercall (the console domain waiting for the operator), or
- * its VM ends or is paused. Between slices the operator's serial line is
- * polled, so a keystroke waits at most one slice while guests spin. Before every entry the VM's timers are brought up to date
- * and a due interrupt is injected; the preemption timer is also set to fire
- * at the next timer interrupt, so a guest spinning with interrupts enabled
- * gets its ticks on time.
+ * Ending a VM that ran: its vCPUs' own CPUs clear their VMCSs, then it
+ * leaves the VM table, then the ender waits until no CPU is still inside
+ * one of its slices, and only then frees it (sched_destroy_vm).
  */
 #include "vmm/sched.h"
 
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/fpu.h"
-#include "arch/x86/vmx.h"
-#include "arch/x86/vmx_errors.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/smp.h"
 #include "drivers/timer.h"
 #include "lib/log.h"
-#include "vmm/exit.h"
-#include "vmm/hv.h"
-#include "vmm/inject.h"
-#include "vmm/msr.h"
 #include "vmm/operator.h"
-#include "vmm/vcpu_setup.h"
+#include "vmm/sched_cpu.h"
 #include "vmm/vm.h"
+#include "vmm/vm_devices.h"
 #include "vmm/vm_irq.h"
-#include "vmm/vmcs_dump.h"
 
-#define SLICE_US 10000ULL
 #define IDLE_MAX_US 10000ULL
+#define OPERATOR_POLL_US 1000ULL /* while the console domain waits here: 16 bytes at 115200 baud take 1.4 ms */
 #define RFLAGS_IF (1ULL << 9)
 
-static struct vcpu *loaded; /* whose VMCS, FPU state and MSRs are on the CPU */
-static uint32_t rr_vm, rr_vcpu;
+static struct sched_cpu cpus[HV_MAX_CPUS];
 
 static uint64_t us_to_tsc(uint64_t us)
 {
 	return timer_tsc_hz() / 1000000ULL * us;
 }
 
-/*
- * Gives the CPU's guest state to `next`, saving what the previous vCPU left
- * there. The VMCS is loaded every time: VM creation makes other VMCSs
- * current behind the scheduler's back.
- */
-static int switch_to(struct vcpu *next)
-{
-	if (loaded != next) {
-		if (loaded) {
-			fpu_save(loaded->fpu_area, loaded->xcr0);
-			msr_save_guest(loaded->guest_msrs);
-		}
-		fpu_restore(next->fpu_area, next->xcr0);
-		msr_load_guest(next->guest_msrs);
-		loaded = next;
-	}
-	return vmcs_load(next->vmcs_phys);
-}
-
 void sched_forget_vcpu(struct vcpu *v)
 {
-	if (loaded == v)
-		loaded = NULL;
+	unsigned i;
+
+	for (i = 0; i < HV_MAX_CPUS; i++)
+		if (cpus[i].loaded == v)
+			cpus[i].loaded = NULL;
 }
 
-static void write_back_state(struct vcpu *v)
+void sched_kick(struct vcpu *v)
 {
-	if (v->rip_dirty)
-		vmcs_write64(VMCS_GUEST_RIP, v->rip);
-	if (v->rsp_dirty)
-		vmcs_write64(VMCS_GUEST_RSP, v->rsp);
-	if (v->rflags_dirty)
-		vmcs_write64(VMCS_GUEST_RFLAGS, v->rflags);
-	v->rip_dirty = v->rsp_dirty = v->rflags_dirty = false;
-	if (v->clear_blocking) {
-		uint32_t blocking = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
-
-		if (blocking & 3U)
-			vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, blocking & ~3U);
-		v->clear_blocking = false;
-	}
-}
-
-/*
- * Sets the VMX-preemption timer to fire at `deadline` (host TSC). Where the
- * CPU saves the timer's remaining value on exit, it keeps counting across
- * exits and is written only when the deadline moves or after it fired.
- */
-static void arm_preemption_timer(struct vcpu *v, uint64_t deadline)
-{
-	uint64_t now, ticks;
-
-	if (!(vcpu_pin_controls() & PIN_PREEMPTION_TIMER))
+	if (v->cpu == cpu_index())
 		return;
-	if ((vcpu_exit_controls() & EXIT_SAVE_PREEMPTION_TIMER) && deadline == v->armed_deadline &&
-	    v->exit.reason != EXIT_REASON_PREEMPTION_TIMER)
-		return;
-	v->armed_deadline = deadline;
-	now = rdtsc();
-	ticks = deadline > now ? (deadline - now) >> hv_vmx_caps()->preemption_timer_shift : 0;
-	vmcs_write32(VMCS_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffULL ? 0xffffffffU : (uint32_t)ticks);
-}
-
-static void entry_failed(struct vcpu *v, int rc)
-{
-	uint32_t err = rc == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
-
-	if (rc == 2)
-		log_error("guest %s vCPU %u: %s failed: VM-instruction error %u (%s)", v->vm->name,
-			  v->id, v->launched ? "VMRESUME" : "VMLAUNCH", err, vmx_insn_error_name(err));
-	else
-		log_error("guest %s vCPU %u: VM entry failed: no valid VMCS", v->vm->name, v->id);
-	vmcs_dump(v, "VM entry failed");
-	vm_end(v->vm, VM_CRASHED, "VM entry failed (%s)",
-	       rc == 2 ? vmx_insn_error_name(err) : "VMfailInvalid");
-}
-
-static void account_exit(struct vcpu *v, uint32_t reason, uint64_t ticks)
-{
-	v->exit_tsc[reason] += ticks;
-	if (!v->exit_tsc_min[reason] || ticks < v->exit_tsc_min[reason])
-		v->exit_tsc_min[reason] = ticks > 0xffffffffULL ? 0xffffffffU : (uint32_t)ticks;
-}
-
-static void run_slice(struct vcpu *v)
-{
-	struct vm *vm = v->vm;
-	uint64_t slice_end = rdtsc() + us_to_tsc(SLICE_US);
-
-	if (v->reset_vmcs) {
-		const char *why;
-
-		/* An application processor started by INIT-SIPI: a fresh VMCS in real mode. */
-		v->reset_vmcs = false;
-		if (vcpu_setup_vmcs(v, &why)) {
-			vm_end(vm, VM_CRASHED, "cannot start vCPU %u: %s", v->id, why);
-			return;
-		}
-	}
-	if (switch_to(v)) {
-		vm_end(vm, VM_CRASHED, "VMPTRLD of vCPU %u failed", v->id);
-		return;
-	}
-	vm->current = v;
-	uint64_t exited_at = 0;
-	uint32_t last_reason = 0;
-
-	v->armed_deadline = 0;
-	for (;;) {
-		uint64_t next_irq = vm_devices_update_if_due(vm, rdtsc()), start;
-		int rc;
-
-		write_back_state(v);
-		inject_before_entry(v);
-		arm_preemption_timer(v, next_irq < slice_end ? next_irq : slice_end);
-		start = rdtsc();
-		if (exited_at && last_reason <= EXIT_REASON_MAX)
-			account_exit(v, last_reason, start - exited_at);
-		rc = vmx_enter(&v->regs, v->launched);
-		exited_at = rdtsc();
-		v->run_tsc += exited_at - start;
-		if (rc) {
-			entry_failed(v, rc);
-			return;
-		}
-		v->launched = true;
-		rc = exit_dispatch(v);
-		last_reason = v->exit.reason;
-		if (rc != EXIT_RESUME || vm->state != VM_RUNNING || vm->reboot_requested ||
-		    v->state != VCPU_RUNNABLE || rdtsc() >= slice_end)
-			break;
-	}
-	if (vm_is_live(vm))
-		vcpu_take_snapshot(v);
+	cpus[v->cpu].kicked = true;
+	smp_send_ipi(v->cpu, SMP_IPI_VECTOR);
 }
 
 /*
@@ -181,12 +61,17 @@ static void run_slice(struct vcpu *v)
  */
 static bool wakes(struct vcpu *v)
 {
+	bool pending;
+
 	if (v->state == VCPU_BLOCKED)
 		return operator_has_input() || rdtsc() >= v->wake_tsc;
 	if (v->state != VCPU_HALTED || !(v->rflags & RFLAGS_IF))
 		return false;
+	spin_lock(&v->vm->lock);
 	vm_devices_update(v->vm);
-	return vm_irq_pending(v);
+	pending = vm_irq_pending(v);
+	spin_unlock(&v->vm->lock);
+	return pending;
 }
 
 /* A VM whose vCPUs all wait with interrupts off can never run again. */
@@ -194,106 +79,248 @@ static void check_halted_forever(struct vm *vm)
 {
 	uint32_t i;
 
+	spin_lock(&vm->lock);
 	for (i = 0; i < vm->vcpu_count; i++) {
 		struct vcpu *v = vm->vcpus[i];
 
 		if (v->state == VCPU_RUNNABLE || v->state == VCPU_BLOCKED ||
 		    (v->state == VCPU_HALTED && (v->rflags & RFLAGS_IF)))
-			return;
+			break;
 	}
-	vm->state = VM_HALTED;
-	log_info("hv: guest %s (id %u) halted: every vCPU waits with interrupts off", vm->name, vm->id);
+	if (i == vm->vcpu_count && vm->state == VM_RUNNING) {
+		vm->state = VM_HALTED;
+		log_info("hv: guest %s (id %u) halted: every vCPU waits with interrupts off",
+			 vm->name, vm->id);
+	}
+	spin_unlock(&vm->lock);
 }
 
-/* The next vCPU to run after the last one picked, or NULL. */
-static struct vcpu *pick_next(void)
+/*
+ * The next of this CPU's vCPUs to run, marked as in use before the table
+ * lock is dropped; NULL if none can run. On the way it lets go of vCPUs
+ * whose VM has ended.
+ */
+static struct vcpu *pick_next(struct sched_cpu *c, unsigned cpu)
 {
 	uint32_t tries;
 
+	vm_table_lock();
 	for (tries = 0; tries < VM_MAX * VM_MAX_VCPUS; tries++) {
 		struct vm *vm;
 		struct vcpu *v;
 
-		if (++rr_vcpu >= VM_MAX_VCPUS) {
-			rr_vcpu = 0;
-			rr_vm = (rr_vm + 1) % VM_MAX;
-		}
-		vm = vm_by_index(rr_vm);
-		if (!vm || vm->state != VM_RUNNING || rr_vcpu >= vm->vcpu_count)
+		c->rr = (c->rr + 1) % (VM_MAX * VM_MAX_VCPUS);
+		vm = vm_by_index(c->rr / VM_MAX_VCPUS);
+		if (!vm || c->rr % VM_MAX_VCPUS >= vm->vcpu_count)
 			continue;
-		v = vm->vcpus[rr_vcpu];
+		v = vm->vcpus[c->rr % VM_MAX_VCPUS];
+		if (v->cpu != cpu)
+			continue;
+		if (!vm_is_live(vm)) {
+			vcpu_release_here(c, v);
+			continue;
+		}
+		if (vm->state != VM_RUNNING)
+			continue;
 		if (wakes(v))
 			v->state = VCPU_RUNNABLE;
-		if (v->state == VCPU_RUNNABLE)
+		if (v->state == VCPU_RUNNABLE) {
+			c->using = vm;
+			vm_table_unlock();
 			return v;
+		}
 		check_halted_forever(vm);
 	}
+	vm_table_unlock();
 	return NULL;
+}
+
+/* Lets go of this CPU's vCPUs of ended VMs (another CPU may be waiting to free them). */
+static void release_ended(struct sched_cpu *c, unsigned cpu)
+{
+	uint32_t i, j;
+
+	vm_table_lock();
+	for (i = 0; i < VM_MAX; i++) {
+		struct vm *vm = vm_by_index(i);
+
+		if (!vm || vm_is_live(vm))
+			continue;
+		for (j = 0; j < vm->vcpu_count; j++)
+			if (vm->vcpus[j]->cpu == cpu)
+				vcpu_release_here(c, vm->vcpus[j]);
+	}
+	vm_table_unlock();
+}
+
+void sched_destroy_vm(struct vm *vm)
+{
+	unsigned cpu = cpu_index();
+	struct sched_cpu *me = &cpus[cpu];
+	bool waiting;
+	uint32_t i;
+
+	spin_lock(&vm->lock);
+	if (vm_is_live(vm))
+		vm->state = VM_STOPPED;
+	for (i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i]->state = VCPU_STOPPED;
+	spin_unlock(&vm->lock);
+	do {
+		waiting = false;
+		for (i = 0; i < vm->vcpu_count; i++) {
+			struct vcpu *v = vm->vcpus[i];
+
+			if (v->cpu == cpu) {
+				vcpu_release_here(me, v);
+			} else if (!__atomic_load_n(&v->released, __ATOMIC_ACQUIRE)) {
+				waiting = true;
+				sched_kick(v);
+			}
+		}
+		if (waiting) {
+			/* Whoever we wait for may be waiting for us. */
+			release_ended(me, cpu);
+			cpu_pause();
+		}
+	} while (waiting);
+	vm_table_remove(vm);
+	for (i = 0; i < HV_MAX_CPUS; i++)
+		while (i != cpu && cpus[i].using == vm) {
+			release_ended(me, cpu);
+			cpu_pause();
+		}
+	vm_destroy(vm);
 }
 
 /* Whether anything can still run: a running guest, or one the operator may unpause. */
 static bool any_running(void)
 {
+	bool any = false;
 	uint32_t i;
 
-	for (i = 0; i < VM_MAX; i++) {
+	vm_table_lock();
+	for (i = 0; i < VM_MAX && !any; i++) {
 		struct vm *vm = vm_by_index(i);
 
-		if (vm && (vm->state == VM_RUNNING || vm->state == VM_PAUSED))
-			return true;
+		any = vm && (vm->state == VM_RUNNING || vm->state == VM_PAUSED);
 	}
-	return false;
+	vm_table_unlock();
+	return any;
 }
 
-/* The earliest time a vCPU blocked in a hypercall must be woken. */
-static uint64_t earliest_blocked_wake(struct vm *vm, uint64_t until)
+/*
+ * When this CPU must look again: the earliest timer interrupt of a VM with
+ * a vCPU here, or a blocked vCPU's timeout; *console if a vCPU blocked here
+ * waits for the operator.
+ */
+static uint64_t next_wakeup(unsigned cpu, uint64_t until, bool *console)
 {
-	uint32_t i;
+	uint32_t i, j;
 
-	for (i = 0; i < vm->vcpu_count; i++)
-		if (vm->vcpus[i]->state == VCPU_BLOCKED && vm->vcpus[i]->wake_tsc < until)
-			until = vm->vcpus[i]->wake_tsc;
-	return until;
-}
-
-/* Nothing to run: wait for the earliest timer interrupt of any VM (bounded). */
-static void idle(void)
-{
-	uint64_t until = rdtsc() + us_to_tsc(IDLE_MAX_US);
-	uint32_t i;
-
+	*console = false;
+	vm_table_lock();
 	for (i = 0; i < VM_MAX; i++) {
 		struct vm *vm = vm_by_index(i);
-		uint64_t next;
+		bool here = false;
 
 		if (!vm || vm->state != VM_RUNNING)
 			continue;
-		next = vm_devices_update(vm);
-		if (next < until)
-			until = next;
-		until = earliest_blocked_wake(vm, until);
+		for (j = 0; j < vm->vcpu_count; j++) {
+			struct vcpu *v = vm->vcpus[j];
+
+			if (v->cpu != cpu)
+				continue;
+			here = true;
+			if (v->state == VCPU_BLOCKED) {
+				*console = true;
+				if (v->wake_tsc < until)
+					until = v->wake_tsc;
+			}
+		}
+		if (here) {
+			uint64_t next;
+
+			spin_lock(&vm->lock);
+			next = vm_devices_update(vm);
+			spin_unlock(&vm->lock);
+			if (next < until)
+				until = next;
+		}
 	}
-	while (rdtsc() < until) {
-		operator_poll();
-		if (operator_has_input())
-			return;
-		cpu_pause();
+	vm_table_unlock();
+	return until;
+}
+
+/*
+ * Nothing to run here: sleep until the next wake-up, a kick from another
+ * CPU, or (while the console domain waits here) the operator's next key.
+ * The APIC timer in TSC-deadline mode ends the HLT; without it, spin.
+ */
+static void idle(struct sched_cpu *c, unsigned cpu)
+{
+	static int deadline_timer = -1;
+	uint64_t until;
+	bool console;
+
+	if (deadline_timer < 0)
+		deadline_timer = apic_has_tsc_deadline();
+	c->kicked = false;
+	until = next_wakeup(cpu, rdtsc() + us_to_tsc(IDLE_MAX_US), &console);
+	while (rdtsc() < until && !c->kicked) {
+		uint64_t nap = until;
+
+		if (console) {
+			operator_poll();
+			if (operator_has_input())
+				break;
+			if (rdtsc() + us_to_tsc(OPERATOR_POLL_US) < nap)
+				nap = rdtsc() + us_to_tsc(OPERATOR_POLL_US);
+		}
+		if (deadline_timer) {
+			apic_timer_deadline(nap, SMP_IPI_VECTOR);
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		} else {
+			cpu_pause();
+		}
 	}
+	if (deadline_timer)
+		apic_timer_cancel();
+}
+
+/* One pass of this CPU's loop: poll the operator, run one vCPU or idle. */
+static void schedule_once(struct sched_cpu *c, unsigned cpu)
+{
+	struct vcpu *v;
+	struct vm *vm;
+	bool reboot;
+
+	operator_poll();
+	v = pick_next(c, cpu);
+	if (!v) {
+		idle(c, cpu);
+		return;
+	}
+	vcpu_run_slice(c, v);
+	vm = v->vm;
+	/* Claimed while still marked in use, so that nobody frees it first. */
+	reboot = vm->reboot_requested && vm_is_live(vm) && vm_claim_end(vm);
+	c->using = NULL;
+	if (reboot)
+		vm_reboot(vm, false);
 }
 
 void sched_run(void)
 {
-	while (any_running()) {
-		struct vcpu *v;
+	unsigned cpu = cpu_index();
 
-		operator_poll();
-		v = pick_next();
-		if (!v) {
-			idle();
-			continue;
-		}
-		run_slice(v);
-		if (v->vm->reboot_requested)
-			vm_reboot(v->vm);
-	}
+	while (any_running())
+		schedule_once(&cpus[cpu], cpu);
+}
+
+/* The application processors: the same loop, for good. */
+void ap_main(unsigned cpu)
+{
+	for (;;)
+		schedule_once(&cpus[cpu], cpu);
 }

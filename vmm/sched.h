@@ -1,5 +1,5 @@
 /*
- * The vCPU scheduler: runs every live VM's vCPUs on this CPU, round-robin,
+ * The vCPU scheduler: each physical CPU runs its own vCPUs round-robin,
  * each for a time slice the VMX preemption timer enforces. A vCPU that
  * executes HLT gives the CPU up until an interrupt is due for it; paused
  * VMs do not run. Runs in VMX root, interrupts off.
@@ -9,10 +9,22 @@
 
 struct vcpu;
 
-/* Returns when no VM is left running. */
+struct vm;
+
+/* On the boot CPU: returns when no VM is left running (the APs run ap_main). */
 void sched_run(void);
 
 /* A vCPU is about to be freed: the scheduler must not save state into it. */
 void sched_forget_vcpu(struct vcpu *v);
+
+/* v has something to do (an interrupt, a SIPI, input): get its CPU out of HLT or the guest. */
+void sched_kick(struct vcpu *v);
+
+/*
+ * Ends vm if it is still live and frees it once no CPU holds it: its vCPUs'
+ * CPUs clear their VMCSs, and no CPU is inside one of its slices. Any CPU;
+ * never with vm_table_lock or a VM's lock held.
+ */
+void sched_destroy_vm(struct vm *vm);
 
 #endif

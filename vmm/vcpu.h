@@ -77,7 +77,10 @@ struct vcpu {
 	uint32_t id;
 	uint16_t vpid;
 	enum vcpu_state state;
-	uint32_t cpu; /* the physical CPU it runs on */
+	uint32_t cpu; /* the physical CPU it runs on: it never moves (see vmm/sched.c) */
+	int32_t host_cpu;  /* whose host state its VMCS holds; -1 none yet */
+	bool vmcs_active;  /* its VMCS may be active on `cpu` (VMPTRLD without VMCLEAR since) */
+	bool released;     /* its VM ended and `cpu` has let go of it: it may be freed */
 
 	uint64_t vmcs_phys;
 	bool launched;

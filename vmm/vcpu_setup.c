@@ -119,9 +119,11 @@ struct vcpu *vcpu_create(struct vm *vm, uint32_t id)
 	v->vm = vm;
 	v->id = id;
 	v->vmcs_phys = vmcs;
-	v->vpid = next_vpid++;
-	if (!next_vpid) /* VPID 0 is the host's */
-		next_vpid = 1;
+	/* Several CPUs may create guests at once. VPID 0 is the host's: skip it when the count wraps. */
+	do
+		v->vpid = __atomic_fetch_add(&next_vpid, 1, __ATOMIC_RELAXED);
+	while (!v->vpid);
+	v->host_cpu = -1;
 	v->state = id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 	v->xcr0 = 1; /* x87 only, as after reset */
 	return v;
@@ -150,7 +152,7 @@ static uint64_t host_idt_base(void)
 }
 
 /* The host state of the CPU that sets the VMCS up: a vCPU that moves to another CPU needs it again. */
-static void setup_host_state(void)
+void vcpu_setup_host_state(void)
 {
 	unsigned cpu = cpu_index();
 
@@ -305,7 +307,9 @@ int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 		vmcs_write16(VMCS_VPID, v->vpid);
 	if (ctl_value[CTL_PROC2] & CPU2_ENABLE_XSAVES)
 		vmcs_write64(VMCS_XSS_EXITING_BITMAP, 0);
-	setup_host_state();
+	vcpu_setup_host_state();
+	v->host_cpu = (int32_t)cpu_index();
+	v->vmcs_active = true;
 	setup_guest_state(v);
 	vmcs_write32(VMCS_ENTRY_CTLS, v->entry_ctls);
 	if (vmcs_access_errors != errors) {

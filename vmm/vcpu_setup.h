@@ -19,6 +19,8 @@ void vcpu_free(struct vcpu *v);
  * the vCPU's VMCS current.
  */
 int vcpu_setup_vmcs(struct vcpu *v, const char **why);
+/* Writes this CPU's host state into the current VMCS (a vCPU first run on another CPU than its creator's). */
+void vcpu_setup_host_state(void);
 
 /* Checks the controls this CPU offers once at boot; 0 ok, -1 with *why. */
 int vcpu_check_controls(const char **why);

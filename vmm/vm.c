@@ -11,6 +11,7 @@
 #include <stdarg.h>
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/gdt.h"
 #include "drivers/timer.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -20,11 +21,44 @@
 #include "vmm/guest_boot.h"
 #include "vmm/hv.h"
 #include "vmm/msr.h"
+#include "vmm/sched.h"
 #include "vmm/vcpu_setup.h"
 #include "vmm/vm_irq.h"
 
 static struct vm *vms[VM_MAX];
 static uint32_t next_vm_id = 1;
+static spinlock_t table_lock = SPINLOCK_INIT;
+static uint32_t console_domains; /* console domains in the table (checked on every guest byte) */
+
+void vm_table_lock(void)
+{
+	spin_lock(&table_lock);
+}
+
+void vm_table_unlock(void)
+{
+	spin_unlock(&table_lock);
+}
+
+bool vm_claim_end(struct vm *vm)
+{
+	return !__atomic_exchange_n(&vm->ending, true, __ATOMIC_ACQ_REL);
+}
+
+void vm_table_remove(struct vm *vm)
+{
+	uint32_t i;
+
+	spin_lock(&table_lock);
+	for (i = 0; i < VM_MAX; i++) {
+		if (vms[i] == vm) {
+			vms[i] = NULL;
+			if (vm->is_console)
+				console_domains--;
+		}
+	}
+	spin_unlock(&table_lock);
+}
 
 static const char *const state_names[] = {
 	[VM_RUNNING] = "running", [VM_PAUSED] = "paused", [VM_HALTED] = "halted",
@@ -53,12 +87,7 @@ struct vm *vm_by_id(uint32_t id)
 
 bool vm_console_domain_exists(void)
 {
-	uint32_t i;
-
-	for (i = 0; i < VM_MAX; i++)
-		if (vms[i] && vms[i]->is_console)
-			return true;
-	return false;
+	return __atomic_load_n(&console_domains, __ATOMIC_RELAXED) != 0;
 }
 
 struct vm *vm_by_index(uint32_t i)
@@ -234,9 +263,7 @@ void vm_destroy(struct vm *vm)
 {
 	uint32_t i;
 
-	for (i = 0; i < VM_MAX; i++)
-		if (vms[i] == vm)
-			vms[i] = NULL;
+	vm_table_remove(vm);
 	for (i = 0; i < vm->vcpu_count; i++)
 		vcpu_free(vm->vcpus[i]);
 	if (vm->ept.pml4_phys)
@@ -252,16 +279,82 @@ void vm_destroy(struct vm *vm)
 	kfree(vm);
 }
 
+/* vCPUs of live guests on each CPU: where the next unpinned vCPU goes. */
+static void count_vcpus_per_cpu(uint32_t *load, unsigned cpus)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < VM_MAX; i++) {
+		if (!vms[i] || !vm_is_live(vms[i]))
+			continue;
+		for (j = 0; j < vms[i]->vcpu_count; j++)
+			if (vms[i]->vcpus[j]->cpu < cpus)
+				load[vms[i]->vcpus[j]->cpu]++;
+	}
+}
+
+/*
+ * Gives each vCPU its physical CPU for good: `cpus =` in its config, else
+ * the least loaded CPU at creation (ACRN's static partitioning rather
+ * than migration: a VMCS stays on one CPU). 0, or -1 with *why.
+ */
+static int assign_cpus(struct vm *vm, const char **why)
+{
+	static char reason[96];
+	uint32_t load[HV_MAX_CPUS] = { 0 };
+	unsigned cpus = hv_cpu_count(), i, c, best;
+
+	for (i = 0; i < vm->cfg.cpu_count; i++) {
+		if (vm->cfg.cpus[i] >= cpus) {
+			hv_snprintf(reason, sizeof(reason), "cpus = %u names a CPU this machine does not "
+				    "have (%u online)", vm->cfg.cpus[i], cpus);
+			*why = reason;
+			return -1;
+		}
+	}
+	vm_table_lock();
+	count_vcpus_per_cpu(load, cpus);
+	for (i = 0; i < vm->vcpu_count; i++) {
+		if (vm->cfg.cpu_count) {
+			best = vm->cfg.cpus[i % vm->cfg.cpu_count];
+		} else {
+			for (best = 0, c = 1; c < cpus; c++)
+				if (load[c] < load[best])
+					best = c;
+		}
+		vm->vcpus[i]->cpu = best;
+		load[best]++;
+	}
+	vm_table_unlock();
+	return 0;
+}
+
+/* Reserves a free slot for a VM being built; VM_MAX if there is none. */
+static uint32_t reserve_slot(struct vm *vm)
+{
+	uint32_t slot;
+
+	vm_table_lock();
+	for (slot = 0; slot < VM_MAX && vms[slot]; slot++)
+		;
+	if (slot < VM_MAX) {
+		vm->id = next_vm_id++;
+		vms[slot] = vm;
+		if (vm->is_console)
+			console_domains++;
+	}
+	vm_table_unlock();
+	return slot;
+}
+
 struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 {
 	uint64_t bitmap;
 	struct vm *vm;
-	uint32_t slot, i;
+	uint32_t i;
 
-	for (slot = 0; slot < VM_MAX && vms[slot]; slot++)
-		;
-	if (slot == VM_MAX) {
-		*why = "too many guests";
+	if (cfg->console && cfg->vcpus != 1) {
+		*why = "the console domain has exactly one vCPU";
 		return NULL;
 	}
 	vm = kzalloc(sizeof(*vm));
@@ -272,7 +365,13 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 	vm->cfg = *cfg;
 	vm->is_console = cfg->console;
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
-	vm->state = VM_RUNNING;
+	/* Not RUNNING until it is built: schedulers that see the slot leave it alone. */
+	vm->state = VM_STOPPED;
+	if (reserve_slot(vm) == VM_MAX) {
+		kfree(vm);
+		*why = "too many guests";
+		return NULL;
+	}
 	*why = "out of memory for guest RAM";
 	if (ept_init(&vm->ept, &ept_host_env, true, false) || vm_alloc_ram(vm, cfg->memory_bytes))
 		goto fail;
@@ -291,7 +390,6 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 	msr_bitmap_init(vm->msr_bitmap);
 	logring_init(&vm->console, vm->console_buf, hv_config()->hv.console_ring_bytes);
 
-
 	*why = "out of memory for vCPUs";
 	for (i = 0; i < cfg->vcpus && i < VM_MAX_VCPUS; i++) {
 		vm->vcpus[i] = vcpu_create(vm, i);
@@ -299,6 +397,8 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 			goto fail;
 		vm->vcpu_count = i + 1;
 	}
+	if (assign_cpus(vm, why))
+		goto fail;
 	*why = "cannot register the VM's devices";
 	if (vm_devices_init(vm))
 		goto fail;
@@ -307,30 +407,34 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 	vm->tsc_offset = -vm->start_tsc;
 	if (guest_boot(vm, why))
 		goto fail;
-	for (i = 0; i < vm->vcpu_count; i++)
+	for (i = 0; i < vm->vcpu_count; i++) {
 		if (vcpu_setup_vmcs(vm->vcpus[i], why))
 			goto fail;
-
-	vm->id = next_vm_id++;
-	vms[slot] = vm;
+		/* Set up here, run on its own CPU: the VMCS must not stay active on this one. */
+		vmcs_clear(vm->vcpus[i]->vmcs_phys);
+		vm->vcpus[i]->vmcs_active = false;
+		vm->vcpus[i]->host_cpu = -1;
+	}
 	log_info("hv: guest %s (id %u) created: %llu MiB RAM, %u vCPU%s", vm->name, vm->id,
 		 (unsigned long long)(vm->ram_bytes >> 20), vm->vcpu_count,
 		 vm->vcpu_count == 1 ? "" : "s");
+	__atomic_store_n(&vm->state, VM_RUNNING, __ATOMIC_RELEASE);
 	return vm;
 fail:
 	vm_destroy(vm);
 	return NULL;
 }
 
-struct vm *vm_reboot(struct vm *vm)
+struct vm *vm_reboot(struct vm *vm, bool by_operator)
 {
 	struct hvcfg_guest cfg = vm->cfg;
 	uint32_t old_id = vm->id;
 	const char *why;
 	struct vm *fresh;
 
-	log_info("hv: guest %s (id %u) reset itself: restarting it", vm->name, old_id);
-	vm_destroy(vm);
+	log_info("hv: guest %s (id %u) %s: restarting it", vm->name, old_id,
+		 by_operator ? "rebooted by the operator" : "reset itself");
+	sched_destroy_vm(vm);
 	fresh = vm_create(&cfg, &why);
 	if (!fresh)
 		log_error("hv: guest %s could not be restarted: %s", cfg.name, why);

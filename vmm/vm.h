@@ -11,6 +11,7 @@
 
 #include "boot/hvcfg.h"
 #include "lib/logring.h"
+#include "lib/spinlock.h"
 #include "mm/ept.h"
 #include "vmm/dev/acpi_pm.h"
 #include "vmm/dev/debugcon.h"
@@ -39,6 +40,12 @@ enum vm_state {
 };
 
 struct vm {
+	/*
+	 * Held while its devices, interrupt state or console are touched: by
+	 * its vCPUs' exit handling on their CPUs, and by the console domain's
+	 * management calls. Taken after vm_table_lock, never before it.
+	 */
+	spinlock_t lock;
 	uint32_t id;
 	char name[HVCFG_NAME_MAX];
 	enum vm_state state;
@@ -83,6 +90,7 @@ struct vm {
 	uint8_t input[VM_INPUT_QUEUE]; /* the operator's keystrokes on their way to COM1 */
 	uint32_t input_head, input_tail; /* free-running */
 	bool is_console;        /* the console domain: may make management hypercalls */
+	bool ending;            /* someone has claimed the job of destroying or rebooting it */
 
 	uint64_t bad_hypercalls;
 };
@@ -91,10 +99,21 @@ struct vm {
 struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why);
 /* Ends a VM: its vCPUs never run again; logs the reason. Memory stays until vm_destroy. */
 void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Frees a VM no CPU uses any more (see sched_destroy_vm for one that ran). */
 void vm_destroy(struct vm *vm);
 /* A guest that reset its machine starts again from its config (a new id, as in Xen). NULL if it cannot. */
-struct vm *vm_reboot(struct vm *vm);
+struct vm *vm_reboot(struct vm *vm, bool by_operator);
 
+/*
+ * The VM table. Its slots change under vm_table_lock, and a VM found there
+ * stays allocated while the lock is held or while the finder's CPU is
+ * marked as using it (vmm/sched.c); sched_destroy_vm waits for both.
+ */
+void vm_table_lock(void);
+void vm_table_unlock(void);
+void vm_table_remove(struct vm *vm);
+/* True for the one caller that may destroy or reboot vm (table lock held, or vm in use here). */
+bool vm_claim_end(struct vm *vm);
 struct vm *vm_by_index(uint32_t i); /* NULL for a free slot */
 struct vm *vm_by_id(uint32_t id);   /* NULL if no guest has that id */
 bool vm_console_domain_exists(void);

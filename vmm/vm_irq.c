@@ -8,6 +8,7 @@
 #include "drivers/timer.h"
 #include "lib/log.h"
 #include "vmm/io_bus.h"
+#include "vmm/sched.h"
 #include "vmm/vm.h"
 
 #define ISA_IRQ0_PIN 2 /* the MADT's interrupt source override: IRQ 0 -> GSI 2 */
@@ -50,6 +51,7 @@ static void deliver(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, u
 		case LAPIC_DM_LOWEST:
 			lapic_accept(&v->lapic, vector, level);
 			make_runnable(v);
+			sched_kick(v);
 			if (mode == LAPIC_DM_LOWEST)
 				return; /* one CPU takes it: the first that matches */
 			break;
@@ -67,6 +69,7 @@ static void deliver(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, u
 			v->boot.rsp = 0;
 			v->reset_vmcs = true;
 			v->state = VCPU_RUNNABLE;
+			sched_kick(v);
 			break;
 		default:
 			log_debug("guest %s: interrupt delivery mode %u not emulated", vm->name, mode);

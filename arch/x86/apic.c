@@ -134,3 +134,26 @@ void apic_send_ipi(uint32_t apic_id, uint32_t icr)
 	reg_write(REG_ICR_LOW, icr);
 	wait_icr_idle();
 }
+
+#define REG_LVT_TIMER 0x320U
+#define LVT_TIMER_TSC_DEADLINE (2U << 17)
+#define MSR_IA32_TSC_DEADLINE 0x6e0U
+#define CPUID1_ECX_TSC_DEADLINE (1U << 24)
+
+bool apic_has_tsc_deadline(void)
+{
+	return (cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE) != 0;
+}
+
+void apic_timer_deadline(uint64_t tsc, uint8_t vector)
+{
+	reg_write(REG_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | vector);
+	/* SDM 10.5.4.1: the MSR write must not pass the LVT write. */
+	__asm__ volatile("mfence" ::: "memory");
+	wrmsr(MSR_IA32_TSC_DEADLINE, tsc ? tsc : 1);
+}
+
+void apic_timer_cancel(void)
+{
+	wrmsr(MSR_IA32_TSC_DEADLINE, 0);
+}

@@ -47,4 +47,10 @@ void apic_eoi(void);
  */
 void apic_send_ipi(uint32_t apic_id, uint32_t icr);
 
+/* Whether this CPU's APIC timer has TSC-deadline mode (CPUID.1:ECX[24]). */
+bool apic_has_tsc_deadline(void);
+/* One interrupt with `vector` when the TSC reaches tsc (at once if it has). */
+void apic_timer_deadline(uint64_t tsc, uint8_t vector);
+void apic_timer_cancel(void);
+
 #endif

@@ -27,8 +27,10 @@ t_bochs_console_session() {
 	out=$WORK/bochs_console_session
 	esp=$(make_esp bochs_console_session)
 	cp build/linux/vmlinuz build/linux/initrd.img "$esp/EFI/hv/"
-	# The ticker's 192 MiB make leaks visible: 512 MiB of machine leave room
-	# for it once beside Linux, not three times.
+	# Two CPUs: the console domain and the spinning ticker share CPU 0
+	# (pinned), Linux has CPU 1 (pinned). The ticker's 192 MiB make leaks
+	# visible: 512 MiB of machine leave room for it once beside Linux, not
+	# three times.
 	cat >"$esp/EFI/hv/hv.cfg" <<CFG
 [guest console]
 kernel = console.bin
@@ -42,12 +44,14 @@ kernel = vmlinuz
 initrd = initrd.img
 cmdline = "console=ttyS0 quiet retbleed=off hvtest.cpus=1 hvtest.mem_mb=128 hvtest.shell=1"
 memory = 128M
+cpus = 1
 autostart = yes
 
 [guest ticker]
 kernel = ticker.bin
 type = long
 memory = 192M
+cpus = 0
 autostart = yes
 
 [guest hostile]
@@ -58,7 +62,7 @@ cmdline = mgmt
 autostart = yes
 CFG
 	port=$((20000 + RANDOM % 20000))
-	if ! BOCHS_MEGS=512 session_start "$esp" "$out" "$port"; then
+	if ! BOCHS_MEGS=512 session_start "$esp" "$out" "$port" 2; then
 		note_failure "no serial session"
 		session_stop
 		finish_test bochs_console_session "$out"
@@ -79,6 +83,7 @@ CFG
 
 	# Everybody is there.
 	session_command "list" '^free memory' || note_failure "list"
+	session_since | grep -aEq "^free memory: .*, 2 CPUs" || note_failure "list does not count 2 CPUs"
 	for g in "console +running" "linux +running" "ticker +running"; do
 		session_since | grep -aEq "^ +[0-9]+ $g" || note_failure "list does not show $g"
 	done
@@ -138,7 +143,7 @@ CFG
 	printf '\035' >&3
 	session_wait '^hv> $' 30 || note_failure "Ctrl-] did not return to hv>"
 	session_command "info linux" 'memory map and devices' || note_failure "info"
-	session_since | grep -aq "vCPU 0: " || note_failure "info shows no vCPU"
+	session_since | grep -aEq "vCPU 0: .* on CPU 1," || note_failure "info does not show the Linux vCPU pinned to CPU 1"
 	session_since | grep -aq "mmio 0xfee00000-0xfee00fff lapic" || note_failure "info shows no devices"
 	# shutdown presses the power button; the guest's acpid powers it off.
 	session_command "shutdown linux" "guest linux \(id [0-9]+\) asked to power off" || note_failure "shutdown"
