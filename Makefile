@@ -222,7 +222,7 @@ unit: $(UNIT_BINS)
 # ---------------------------------------------------------- emulator runs ---
 
 run: deps all
-	sh tests/integration/bochs-run.sh interactive $(ESP)
+	sh tests/integration/bochs-run.sh interactive $(ESP) 2
 
 run-qemu: deps all
 	sh tests/integration/qemu-run.sh interactive $(ESP)

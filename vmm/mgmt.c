@@ -296,7 +296,7 @@ static int64_t vm_end_or_reboot(uint64_t id, uint64_t op)
 	}
 	vm_table_unlock();
 	if (op == HV_CTL_REBOOT)
-		return vm_reboot(vm, true) ? 0 : -HV_ENOMEM;
+		return vm_reboot(vm, "rebooted by the operator") ? 0 : -HV_ENOMEM;
 	spin_lock(&vm->lock);
 	vm_end(vm, VM_STOPPED, "destroyed by the operator");
 	spin_unlock(&vm->lock);

@@ -303,11 +303,16 @@ static void schedule_once(struct sched_cpu *c, unsigned cpu)
 	}
 	vcpu_run_slice(c, v);
 	vm = v->vm;
-	/* Claimed while still marked in use, so that nobody frees it first. */
-	reboot = vm->reboot_requested && vm_is_live(vm) && vm_claim_end(vm);
+	/*
+	 * Claimed while still marked in use, so that nobody frees it first. A
+	 * console domain that ended is started again: the operator must not
+	 * lose the prompt to a bug in it.
+	 */
+	reboot = ((vm->reboot_requested && vm_is_live(vm)) || (vm->is_console && !vm_is_live(vm))) &&
+		 vm_claim_end(vm);
 	c->using = NULL;
 	if (reboot)
-		vm_reboot(vm, false);
+		vm_reboot(vm, vm_is_live(vm) ? "reset itself" : "(the console domain) ended");
 }
 
 void sched_run(void)

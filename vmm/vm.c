@@ -425,15 +425,14 @@ fail:
 	return NULL;
 }
 
-struct vm *vm_reboot(struct vm *vm, bool by_operator)
+struct vm *vm_reboot(struct vm *vm, const char *why_restart)
 {
 	struct hvcfg_guest cfg = vm->cfg;
 	uint32_t old_id = vm->id;
 	const char *why;
 	struct vm *fresh;
 
-	log_info("hv: guest %s (id %u) %s: restarting it", vm->name, old_id,
-		 by_operator ? "rebooted by the operator" : "reset itself");
+	log_info("hv: guest %s (id %u) %s: restarting it", vm->name, old_id, why_restart);
 	sched_destroy_vm(vm);
 	fresh = vm_create(&cfg, &why);
 	if (!fresh)

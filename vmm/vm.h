@@ -101,8 +101,12 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why);
 void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Frees a VM no CPU uses any more (see sched_destroy_vm for one that ran). */
 void vm_destroy(struct vm *vm);
-/* A guest that reset its machine starts again from its config (a new id, as in Xen). NULL if it cannot. */
-struct vm *vm_reboot(struct vm *vm, bool by_operator);
+/*
+ * Destroys vm and starts it again from its config (a new id, as in Xen);
+ * why_restart goes in the log ("reset itself"). NULL if it cannot. The
+ * caller has claimed it (vm_claim_end).
+ */
+struct vm *vm_reboot(struct vm *vm, const char *why_restart);
 
 /*
  * The VM table. Its slots change under vm_table_lock, and a VM found there

@@ -44,7 +44,7 @@ kernel = vmlinuz
 initrd = initrd.img
 cmdline = "console=ttyS0 quiet retbleed=off hvtest.cpus=1 hvtest.mem_mb=128 hvtest.shell=1"
 memory = 128M
-cpus = 1
+cpus = $((${SESSION_CPUS:-2} - 1))
 autostart = yes
 
 [guest ticker]
@@ -62,15 +62,19 @@ cmdline = mgmt
 autostart = yes
 CFG
 	port=$((20000 + RANDOM % 20000))
-	if ! BOCHS_MEGS=512 session_start "$esp" "$out" "$port" 2; then
+	if ! BOCHS_MEGS=512 session_start "$esp" "$out" "$port" "${SESSION_CPUS:-2}"; then
 		note_failure "no serial session"
 		session_stop
 		finish_test bochs_console_session "$out"
 		return
 	fi
 	session_wait 'hv> ' 300 || note_failure "no hv> prompt"
-	# Log lines may have followed the first prompt: Enter gives a clean one.
-	session_command "" || note_failure "Enter at the prompt gave no new prompt"
+	# The boot's log lines (the hostile guest's refusals) may follow the
+	# first prompt: once they are done, Enter gives a clean one.
+	session_wait 'hv: guest hostile \(id [0-9]+\) stopped' 300 || note_failure "the hostile guest did not finish"
+	for _ in 1 2 3; do
+		session_command "" '^hv> $' 20 && break
+	done || note_failure "Enter at the prompt gave no new prompt"
 
 	# Bad input first: one clear line each, and the prompt comes back.
 	session_command "frobnicate" "unknown command 'frobnicate'" || note_failure "an unknown command was not named"
@@ -83,7 +87,7 @@ CFG
 
 	# Everybody is there.
 	session_command "list" '^free memory' || note_failure "list"
-	session_since | grep -aEq "^free memory: .*, 2 CPUs" || note_failure "list does not count 2 CPUs"
+	session_since | grep -aEq "^free memory: .*, ${SESSION_CPUS:-2} CPUs?$" || note_failure "list does not count the CPUs"
 	for g in "console +running" "linux +running" "ticker +running"; do
 		session_since | grep -aEq "^ +[0-9]+ $g" || note_failure "list does not show $g"
 	done
@@ -121,6 +125,12 @@ CFG
 		session_command "create ticker" "created guest ticker with id [0-9]+" || note_failure "create number $i after destroy"
 		session_command "destroy ticker" "guest ticker \(id [0-9]+\) destroyed" || note_failure "destroy number $i"
 	done
+	# reboot: the guest starts again from its config under a new id.
+	session_command "create ticker" "created guest ticker with id [0-9]+" || note_failure "create before reboot"
+	session_command "reboot ticker" "guest ticker \(id [0-9]+\) rebooted" || note_failure "reboot"
+	session_since | grep -aEq "hv: guest ticker \(id [0-9]+\) rebooted by the operator: restarting it" ||
+		note_failure "the reboot was not logged"
+	session_command "destroy ticker" "guest ticker \(id [0-9]+\) destroyed" || note_failure "destroy after reboot"
 	free_after=$(free_mib)
 	[ -n "$free_before" ] && [ $((free_before + 192)) -le "$free_after" ] ||
 		note_failure "destroy did not give the memory back (free $free_before MiB with the ticker, $free_after MiB without)"
@@ -143,7 +153,8 @@ CFG
 	printf '\035' >&3
 	session_wait '^hv> $' 30 || note_failure "Ctrl-] did not return to hv>"
 	session_command "info linux" 'memory map and devices' || note_failure "info"
-	session_since | grep -aEq "vCPU 0: .* on CPU 1," || note_failure "info does not show the Linux vCPU pinned to CPU 1"
+	session_since | grep -aEq "vCPU 0: .* on CPU $((${SESSION_CPUS:-2} - 1))," ||
+		note_failure "info does not show the Linux vCPU on the CPU it is pinned to"
 	session_since | grep -aq "mmio 0xfee00000-0xfee00fff lapic" || note_failure "info shows no devices"
 	# shutdown presses the power button; the guest's acpid powers it off.
 	session_command "shutdown linux" "guest linux \(id [0-9]+\) asked to power off" || note_failure "shutdown"
@@ -152,6 +163,16 @@ CFG
 	session_since | grep -aEq "^ +[0-9]+ linux +stopped" || note_failure "list does not show linux stopped"
 	session_command "destroy linux" "guest linux \(id [0-9]+\) destroyed" || note_failure "destroy linux"
 	session_command "dmesg" 'guest linux \(id [0-9]+\) destroyed' || note_failure "dmesg"
+	# poweroff ends the whole machine (UEFI ResetSystem under Bochs's OVMF).
+	session_mark
+	session_type "poweroff"
+	session_enter
+	session_wait 'hv: powering off \(asked by the operator\)' 60 || note_failure "poweroff was not logged"
+	for _ in $(seq 60); do
+		kill -0 "$SESSION_EMU" 2>/dev/null || break
+		sleep 1
+	done
+	kill -0 "$SESSION_EMU" 2>/dev/null && note_failure "the machine did not power off"
 	session_stop
 	expect "$out" '^hv: guest hostile \(id [0-9]+\) made management hypercall 0x100: refused' "the refusals logged"
 	expect_not "$out" 'was not refused|management calls were accepted' "an accepted management call"

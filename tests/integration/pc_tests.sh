@@ -29,13 +29,13 @@ CFG
 # Bochs's Skylake-X model is on Linux's RETBleed list but has no IBRS, so
 # the kernel would warn about its own mitigation, natively as well as here.
 linux_boot_test() {
-	name=$1 cpus=$2 mem=$3
+	name=$1 cpus=$2 mem=$3 host_cpus=${4:-1}
 	out=$WORK/$name
 	esp=$(make_esp "$name")
 	add_linux_guest "$esp" "console=ttyS0 retbleed=off hvtest.cpus=$cpus hvtest.mem_mb=$mem" "$cpus" "$mem"
-	boot_and_wait bochs "$esp" "$out" 2400 ""
+	boot_and_wait bochs "$esp" "$out" 2400 "" "$host_cpus"
 	expect "$out" '^guest linux: init: started' "the initramfs's /init to run"
-	for c in cpus memory hypervisor-flag dmesg sleep; do
+	for c in cpus memory hypervisor-flag dmesg userspace sleep; do
 		expect "$out" "^guest linux: PASS $c" "the /init check $c to pass"
 	done
 	expect "$out" '^guest linux: init: verdict PASS' "the guest's verdict"
@@ -46,7 +46,9 @@ linux_boot_test() {
 }
 
 t_bochs_linux_1cpu() { linux_boot_test bochs_linux_1cpu 1 256; }
-t_bochs_linux_2cpu() { linux_boot_test bochs_linux_2cpu 2 256; }
+# Two vCPUs on two host CPUs: the guest's IPIs cross CPUs (kicks), and its
+# exits on both CPUs share its devices.
+t_bochs_linux_2cpu() { linux_boot_test bochs_linux_2cpu 2 256 2; }
 
 # A guest that resets its machine comes back up: the hypervisor restarts it
 # from its config (a new id each time, as Xen does). The run is stopped once

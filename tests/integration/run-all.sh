@@ -40,4 +40,8 @@ for t in $QEMU_TESTS; do
 	$t
 done
 wait $bochs_jobs
+# A test that died before recording its verdict is a failure, not a gap.
+for t in $BOCHS_TESTS $QEMU_TESTS; do
+	grep -q "^[A-Z]* ${t#t_}\$" "$RESULTS" || echo "FAIL ${t#t_} (ended without a verdict)" >>"$RESULTS"
+done
 summary

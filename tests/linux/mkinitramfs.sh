@@ -155,6 +155,15 @@ else
 	fail dmesg "$bad"
 fi
 
+# User space ran clean: no program of this init was killed by a fault
+# (the kernel logs "NAME[PID]: segfault at ..." or a trap for each).
+crash=$(dmesg | grep -E ': (segfault at|general protection fault|trap [a-z ]+ ip)' | head -n 1)
+if [ -z "$crash" ]; then
+	pass userspace
+else
+	fail userspace "$crash"
+fi
+
 # The timer: sleep 1 must wake, after about a second of the kernel's time.
 t0=$(uptime_cs)
 sleep 1
