@@ -145,8 +145,8 @@ CFG
 	# The Linux guest: its boot lines, and a command in its shell.
 	session_command "console linux" 'init: starting a shell' 900 || note_failure "the Linux guest's console showed no boot lines"
 	# Its own checks are the Linux boot tests' business; here a failed one
-	# is reported, not judged (README "Known problems": an intermittent
-	# fault of a program in this guest while others are created beside it).
+	# is reported, not judged (README "Known problems": a busybox program
+	# in this guest that sometimes faults at start-up).
 	session_since | grep -aq 'init: verdict PASS' ||
 		echo "    note: the Linux guest's /init says: $(session_since | grep -aE '^FAIL|verdict' | tr '\n' ' ')"
 	session_wait 'guest# ' 120 || note_failure "no shell prompt in the Linux guest"
