@@ -122,15 +122,15 @@ CFG
 	free_before=$(free_mib)
 	session_command "destroy ticker" "guest ticker \(id [0-9]+\) destroyed" || note_failure "destroy"
 	for i in 1 2 3; do
-		session_command "create ticker" "created guest ticker with id [0-9]+" || note_failure "create number $i after destroy"
-		session_command "destroy ticker" "guest ticker \(id [0-9]+\) destroyed" || note_failure "destroy number $i"
+		session_command "create ticker" "created guest ticker with id [0-9]+" 300 || note_failure "create number $i after destroy"
+		session_command "destroy ticker" "guest ticker \(id [0-9]+\) destroyed" 300 || note_failure "destroy number $i"
 	done
 	# reboot: the guest starts again from its config under a new id.
-	session_command "create ticker" "created guest ticker with id [0-9]+" || note_failure "create before reboot"
-	session_command "reboot ticker" "guest ticker \(id [0-9]+\) rebooted" || note_failure "reboot"
+	session_command "create ticker" "created guest ticker with id [0-9]+" 300 || note_failure "create before reboot"
+	session_command "reboot ticker" "guest ticker \(id [0-9]+\) rebooted" 300 || note_failure "reboot"
 	session_since | grep -aEq "hv: guest ticker \(id [0-9]+\) rebooted by the operator: restarting it" ||
 		note_failure "the reboot was not logged"
-	session_command "destroy ticker" "guest ticker \(id [0-9]+\) destroyed" || note_failure "destroy after reboot"
+	session_command "destroy ticker" "guest ticker \(id [0-9]+\) destroyed" 300 || note_failure "destroy after reboot"
 	free_after=$(free_mib)
 	[ -n "$free_before" ] && [ $((free_before + 192)) -le "$free_after" ] ||
 		note_failure "destroy did not give the memory back (free $free_before MiB with the ticker, $free_after MiB without)"
