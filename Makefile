@@ -235,7 +235,7 @@ run-kvm: deps all
 LINUX_ASSETS := $(BUILD)/linux/vmlinuz $(BUILD)/linux/initrd.img
 $(BUILD)/linux/vmlinuz: tests/linux/fetch-kernel.sh
 	sh tests/linux/fetch-kernel.sh $(BUILD)/linux
-$(BUILD)/linux/initrd.img: tests/linux/mkinitramfs.sh $(BUILD)/linux/vmlinuz
+$(BUILD)/linux/initrd.img: tests/linux/mkinitramfs.sh tests/linux/torture.sh $(BUILD)/linux/vmlinuz
 	sh tests/linux/mkinitramfs.sh $(BUILD)/linux
 linux-assets: $(LINUX_ASSETS)
 

@@ -58,6 +58,8 @@ root="$tmp/root"
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
 	"$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/root"
 cp "$bb" "$root/bin/busybox"
+cp "$(dirname "$0")/torture.sh" "$root/bin/hvtorture"
+chmod 755 "$root/bin/hvtorture"
 # pvpanic (from tests/linux/fetch-kernel.sh): a panic is reported to the hypervisor.
 mkdir -p "$root/lib/modules"
 cp "$out"/modules/*.ko "$root/lib/modules/" 2>/dev/null || true
@@ -103,12 +105,7 @@ uptime_cs() {
 echo "init: uptime $(cut -d' ' -f1 /proc/uptime) s"
 # The TSC rate the kernel believes in: its uptime counts on it, so a
 # benchmark can turn the uptime into the machine's own time.
-# The kernel log goes to a file once: the checks below read it without
-# pipelines (see "userspace").
-dmesg >/tmp/dmesg.txt
-tsc=$(grep -m 1 'tsc: Detected .* MHz' /tmp/dmesg.txt)
-tsc=${tsc#*Detected }
-echo "init: tsc MHz ${tsc%% MHz*}"
+echo "init: tsc MHz $(dmesg | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | head -n 1)"
 
 cpus=""
 mem_mb=""
@@ -145,7 +142,7 @@ case $mem_mb in
 esac
 
 # CPUID.1:ECX[31], shown as the "hypervisor" flag.
-if grep -qw hypervisor /proc/cpuinfo; then
+if grep '^flags' /proc/cpuinfo | grep -qw hypervisor; then
 	pass hypervisor-flag
 else
 	fail hypervisor-flag "no hypervisor flag in /proc/cpuinfo"
@@ -153,8 +150,7 @@ fi
 
 # The kernel's own complaints: "BUG: ...", "kernel BUG at", "WARNING: CPU:",
 # "Oops: ..." (as words, so "DEBUG" does not count).
-dmesg >/tmp/dmesg.txt
-bad=$(grep -m 1 -E '(^|[^A-Za-z])(BUG|WARNING|Oops)([^A-Za-z]|$)' /tmp/dmesg.txt)
+bad=$(dmesg | grep -E '(^|[^A-Za-z])(BUG|WARNING|Oops)([^A-Za-z]|$)' | head -n 1)
 if [ -z "$bad" ]; then
 	pass dmesg
 else
@@ -163,15 +159,11 @@ fi
 
 # User space ran clean: no program of this init was killed by a fault
 # (the kernel logs "NAME[PID]: segfault at ..." or a trap for each).
-# Reported, not judged, for now: a busybox program re-executed through
-# /proc/self/exe sometimes faults reading its TLS (README "Known
-# problems"); the line says where, for whoever hunts it.
-dmesg >/tmp/dmesg.txt
-crash=$(grep -m 1 -E ': (segfault at|general protection fault|trap [a-z ]+ ip)' /tmp/dmesg.txt)
+crash=$(dmesg | grep -E ': (segfault at|general protection fault|trap [a-z ]+ ip)' | head -n 1)
 if [ -z "$crash" ]; then
-	echo "init: userspace clean"
+	pass userspace
 else
-	echo "init: NOTE userspace: $crash"
+	fail userspace "$crash"
 fi
 
 # The timer: sleep 1 must wake, after about a second of the kernel's time.
@@ -184,6 +176,20 @@ if [ "$d" -ge 80 ] && [ "$d" -le 150 ]; then
 	pass "sleep (${secs} s)"
 else
 	fail sleep "sleep 1 took ${secs} s of /proc/uptime (expected 0.80..1.50)"
+fi
+
+# hvtest.torture=ROUNDS[,MIB]: the torture run (tests/linux/torture.sh) is
+# one more check.
+torture=""
+for word in $(cat /proc/cmdline); do
+	case $word in hvtest.torture=*) torture=${word#*=} ;; esac
+done
+if [ -n "$torture" ]; then
+	if hvtorture ${torture%%,*} $(case $torture in *,*) echo ${torture#*,} ;; esac); then
+		pass torture
+	else
+		fail torture "see the torture: lines above"
+	fi
 fi
 
 if [ "$failed" -eq 0 ]; then
