@@ -31,7 +31,7 @@ KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T link
 KERNEL_C := \
 	lib/string.c lib/printf.c lib/log.c lib/logring.c lib/cmdline.c \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/exception.c \
-	arch/x86/vmx_detect.c arch/x86/vmx.c arch/x86/vmx_errors.c arch/x86/fpu.c \
+	arch/x86/vmx_detect.c arch/x86/vmx.c arch/x86/vmx_errors.c arch/x86/fpu.c arch/x86/xsave_layout.c \
 	arch/x86/apic.c arch/x86/smp.c arch/x86/ap_boot.c \
 	mm/memmap.c mm/frame.c mm/phys.c mm/kpaging.c mm/heap.c mm/ept.c \
 	drivers/uart16550.c drivers/acpi.c drivers/power.c drivers/timer.c drivers/cmos_clock.c \
@@ -170,7 +170,7 @@ HOST_LDLIBS := -lcmocka
 # binaries depend on every header, so a changed header rebuilds them.
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
 UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot \
-	hc_check create_spec line_edit cmd_parse
+	hc_check create_spec line_edit cmd_parse xsave_layout
 unit_decode_SRCS := vmm/decode.c
 unit_guest_walk_SRCS := vmm/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
@@ -203,6 +203,7 @@ unit_hc_check_SRCS := vmm/hc_check.c vmm/io_bus.c
 unit_create_spec_SRCS := vmm/create_spec.c boot/hvcfg.c lib/printf.c
 unit_line_edit_SRCS := vmm/console/line_edit.c
 unit_cmd_parse_SRCS := vmm/console/cmd_parse.c
+unit_xsave_layout_SRCS := arch/x86/xsave_layout.c
 
 define unit_test_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(ALL_HEADERS)
@@ -235,7 +236,7 @@ run-kvm: deps all
 LINUX_ASSETS := $(BUILD)/linux/vmlinuz $(BUILD)/linux/initrd.img
 $(BUILD)/linux/vmlinuz: tests/linux/fetch-kernel.sh
 	sh tests/linux/fetch-kernel.sh $(BUILD)/linux
-$(BUILD)/linux/initrd.img: tests/linux/mkinitramfs.sh tests/linux/torture.sh $(BUILD)/linux/vmlinuz
+$(BUILD)/linux/initrd.img: tests/linux/mkinitramfs.sh tests/linux/torture.sh tests/linux/xstate_check.c $(BUILD)/linux/vmlinuz
 	sh tests/linux/mkinitramfs.sh $(BUILD)/linux
 linux-assets: $(LINUX_ASSETS)
 

@@ -169,6 +169,7 @@
 #define XSAVE_LAST_COMPONENT 62U
 #define XSAVE_ECX_ALIGN64 (1U << 1) /* CPUID.(0DH,i):ECX[1], for the compacted form (13.4.3) */
 
+#define XSAVE1_EAX_XSAVEC (1U << 1)
 #define XSAVE1_EAX_XSAVES (1U << 3)
 #define XSAVE1_EAX_XFD (1U << 4) /* needs IA32_XFD: hidden with AMX */
 
@@ -326,6 +327,9 @@ static void leaf_xsave(const struct cpuid_ctx *c, uint32_t subleaf, uint32_t out
 	} else if (subleaf == 1) {
 		/* XSAVES would need a virtual IA32_XSS: hide it and report no supervisor state. */
 		out[0] &= ~(XSAVE1_EAX_XSAVES | XSAVE1_EAX_XFD);
+		/* A host XSAVEC that scrambles the compacted layout would corrupt the guest's tasks. */
+		if (c->hide_xsavec)
+			out[0] &= ~XSAVE1_EAX_XSAVEC;
 		out[1] = xsave_size(c, c->guest_xcr0 & supported, true);
 		out[2] = out[3] = 0;
 	} else if (subleaf > XSAVE_LAST_COMPONENT || !(supported & (1ULL << subleaf))) {

@@ -9,6 +9,7 @@
 #ifndef VMM_CPUID_POLICY_H
 #define VMM_CPUID_POLICY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Executes CPUID on the host: out[] = { eax, ebx, ecx, edx }. */
@@ -21,6 +22,7 @@ struct cpuid_ctx {
 	uint64_t guest_cr4;  /* the guest's view: OSXSAVE and PKE are mirrored in CPUID */
 	uint64_t guest_xcr0; /* sizes CPUID.(0DH,0):EBX */
 	uint64_t tsc_hz;     /* the guest TSC's rate, for leaves 15H and 16H; 0 hides them */
+	bool hide_xsavec;    /* the host's XSAVEC writes a wrong layout (arch/x86/fpu.h) */
 };
 
 /* The LAPIC timer's input clock that leaf 15H reports as the crystal (vmm/dev/lapic.h). */

@@ -4,6 +4,7 @@
  * 0x40000000). Runs in VMX root with the vCPU's VMCS current.
  */
 #include "arch/x86/cpu.h"
+#include "arch/x86/fpu.h"
 #include "arch/x86/vmx.h"
 #include "drivers/timer.h"
 #include "vmm/cpuid_policy.h"
@@ -38,6 +39,7 @@ void vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4]
 		.guest_cr4 = (leaf == 1 || leaf == 7 || leaf == 0xd) ? guest_visible_cr4() : 0,
 		.guest_xcr0 = v->xcr0,
 		.tsc_hz = timer_tsc_hz(),
+		.hide_xsavec = fpu_xsavec_fault() != NULL,
 	};
 
 	cpuid_guest(&ctx, leaf, subleaf, out);

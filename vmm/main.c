@@ -72,6 +72,9 @@ static int start_vmx(const char **why)
 		return -1;
 	}
 	fpu_init_cpu();
+	fpu_probe_xsavec();
+	if (fpu_xsavec_fault())
+		log_warn("hv: this CPU's XSAVEC is unsound (%s): hidden from guests", fpu_xsavec_fault());
 	msr_init_host();
 	if (vmx_on(vmx.vmcs_revision, vmxon, why))
 		return -1;

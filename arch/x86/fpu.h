@@ -23,4 +23,12 @@ void fpu_save(void *area, uint64_t xcr0);
 /* Loads XCR0 and then the state in `area`; a zeroed area gives the reset state. */
 void fpu_restore(const void *area, uint64_t xcr0);
 
+/*
+ * Checks once, on the boot CPU, that XSAVEC writes the compacted layout the
+ * SDM defines; fpu_xsavec_fault() then says what is wrong with it, or NULL
+ * (also when the CPU has no XSAVEC).
+ */
+void fpu_probe_xsavec(void);
+const char *fpu_xsavec_fault(void);
+
 #endif

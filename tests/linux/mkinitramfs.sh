@@ -58,8 +58,12 @@ root="$tmp/root"
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
 	"$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/root"
 cp "$bb" "$root/bin/busybox"
-cp "$(dirname "$0")/torture.sh" "$root/bin/hvtorture"
+here=$(dirname "$0")
+cp "$here/torture.sh" "$root/bin/hvtorture"
 chmod 755 "$root/bin/hvtorture"
+# The register-state checker the torture run uses, static against the
+# build host's glibc (libc6-dev).
+${CC:-gcc} -static -O2 -Wall -Wextra -Werror -o "$root/bin/xstate_check" "$here/xstate_check.c"
 # pvpanic (from tests/linux/fetch-kernel.sh): a panic is reported to the hypervisor.
 mkdir -p "$root/lib/modules"
 cp "$out"/modules/*.ko "$root/lib/modules/" 2>/dev/null || true

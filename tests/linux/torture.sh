@@ -6,6 +6,9 @@
 #
 #  - fork/exec: ROUNDS rounds of pipelines through busybox applets, one
 #    worker per online CPU at once, each pipeline's output checked;
+#  - vector and mask registers: xstate_check (tests/linux/xstate_check.c)
+#    holds a pattern in every register across spins, yields and page
+#    faults, several copies at once;
 #  - memory and the FPU/SSE state: tens of MiB from /dev/urandom copied
 #    and checksummed twice (busybox's md5sum and cmp use the vector
 #    registers through memcpy and friends);
@@ -63,6 +66,30 @@ done
 pipelines=$((cpus_at_start * rounds * 5))
 echo "torture: pipelines workers=$cpus_at_start pipelines=$pipelines bad=$bad"
 [ "$bad" -eq 0 ] || problem "$bad of $pipelines pipelines gave a wrong result"
+
+# Vector and mask registers: two copies of xstate_check per CPU at once,
+# so that they also take each other's place on a CPU.
+xrounds=$((rounds * 3))
+n=$((cpus_at_start * 2))
+i=0
+while [ "$i" -lt "$n" ]; do
+	xstate_check "$xrounds" >"/tmp/torture.xstate.$i" 2>&1 &
+	i=$((i + 1))
+done
+wait
+xbad=0
+i=0
+while [ "$i" -lt "$n" ]; do
+	cat "/tmp/torture.xstate.$i" | sed 's/^/torture: /' | head -n 6
+	b=$(sed -n 's/.* bad=\([0-9]*\)$/\1/p' "/tmp/torture.xstate.$i")
+	case $b in
+	'' | *[!0-9]*) problem "xstate_check $i ended without a count"; b=0 ;;
+	esac
+	xbad=$((xbad + b))
+	i=$((i + 1))
+done
+echo "torture: xstate copies=$n rounds=$xrounds bad=$xbad"
+[ "$xbad" -eq 0 ] || problem "$xbad rounds lost vector or mask register state"
 
 # Data: random bytes, copied twice, every copy checksummed twice.
 dd if=/dev/urandom of=/tmp/torture.a bs=1048576 count="$data_mib" 2>/dev/null
