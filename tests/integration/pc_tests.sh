@@ -84,3 +84,43 @@ t_bochs_linux_panic() {
 	expect "$out" '^hv: powering off' "the host to run on"
 	finish_test bochs_linux_panic "$out"
 }
+
+# The guest torture run (tests/linux/torture.sh) in one boot of a two-CPU
+# machine: Debian's kernel with two vCPUs on both host CPUs, and beside it
+# on CPU 0 the spinning ticker, so that vCPU 0 shares its CPU (and its
+# FPU, MSRs and VMCS switches) with another guest. Every pipeline, copy,
+# checksum, vector register and sleep must come out right, no program may
+# die of a fault, and the ticker must keep counting meanwhile.
+t_bochs_linux_torture() {
+	out=$WORK/bochs_linux_torture
+	esp=$(make_esp bochs_linux_torture)
+	add_linux_guest "$esp" "console=ttyS0 quiet retbleed=off hvtest.cpus=2 hvtest.mem_mb=256 hvtest.torture=100,24" 2 256
+	cat >>"$esp/EFI/hv/hv.cfg" <<CFG
+cpus = 0,1
+
+[guest ticker]
+kernel = ticker.bin
+type = long
+memory = 16M
+cpus = 0
+autostart = yes
+CFG
+	boot_and_wait bochs "$esp" "$out" 2700 '^hv: guest linux \(id [0-9]+\) (stopped|crashed|halted)' 2
+	expect "$out" '^guest linux: torture: pipelines workers=2 pipelines=1000 bad=0$' "every pipeline's output right"
+	expect "$out" '^guest linux: torture: xstate copies=4 rounds=300 bad=0$' "vector and mask registers kept"
+	expect "$out" '^guest linux: torture: data mib=24 copies=2 checksums=6 mismatches=0 ' "the copies and checksums to agree"
+	expect "$out" '^guest linux: torture: sleeps=3 off=0$' "the sleeps on time"
+	expect "$out" '^guest linux: torture: cpus start=2 now=2 ' "no CPU lost"
+	expect "$out" '^guest linux: torture: faults=0$' "no program killed by a fault"
+	expect "$out" '^guest linux: torture: verdict PASS' "the torture verdict"
+	expect "$out" '^guest linux: PASS userspace' "the /init userspace check"
+	expect "$out" '^guest linux: init: verdict PASS' "the guest's verdict"
+	expect "$out" '^hv: guest linux \(id [0-9]+\) stopped: powered off through ACPI \(S5\)' \
+		"the guest's orderly ACPI power-off"
+	ticks=$(grep -aoE '^guest ticker: ticker: [0-9]+' "$out/transcript.txt" | tail -n 1 | grep -oE '[0-9]+$')
+	echo "    ticker counted to ${ticks:-nothing} beside the torture"
+	[ "${ticks:-0}" -ge 50 ] || note_failure "expected the ticker beside Linux to keep counting (it reached ${ticks:-nothing})"
+	expect_not "$out" 'CPU exception|panic' "a host crash"
+	grep -a '^guest linux: torture: ' "$out/transcript.txt" | grep -v 'worker\|kernel:' | sed 's/^/    | /'
+	finish_test bochs_linux_torture "$out"
+}
