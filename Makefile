@@ -170,7 +170,7 @@ HOST_LDLIBS := -lcmocka
 # binaries depend on every header, so a changed header rebuilds them.
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
 UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot \
-	hc_check create_spec line_edit cmd_parse xsave_layout
+	hc_check create_spec line_edit cmd_parse xsave_layout snap_format
 unit_decode_SRCS := vmm/decode.c
 unit_guest_walk_SRCS := vmm/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
@@ -204,6 +204,7 @@ unit_create_spec_SRCS := vmm/create_spec.c boot/hvcfg.c lib/printf.c
 unit_line_edit_SRCS := vmm/console/line_edit.c
 unit_cmd_parse_SRCS := vmm/console/cmd_parse.c
 unit_xsave_layout_SRCS := arch/x86/xsave_layout.c
+unit_snap_format_SRCS := vmm/snapshot/snap_format.c lib/crc32c.c
 
 define unit_test_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(ALL_HEADERS)
