@@ -38,7 +38,7 @@ KERNEL_C := \
 	boot/hvcfg.c \
 	vmm/main.c vmm/images.c vmm/vm.c vmm/vcpu_setup.c vmm/sched.c vmm/vcpu_run.c vmm/inject.c \
 	vmm/exit.c vmm/exit_reason.c vmm/exit_cpuid.c vmm/exit_io.c vmm/exit_cr.c \
-	vmm/exit_ept.c vmm/vcpu_regs.c vmm/msr.c vmm/hypercall.c vmm/vmcs_dump.c vmm/vmcs_check.c \
+	vmm/exit_ept.c vmm/vcpu_regs.c vmm/msr.c vmm/hypercall.c vmm/vmcs_dump.c vmm/vmcs_check.c vmm/vtpr.c \
 	vmm/cpuid_policy.c vmm/guest_access.c vmm/guest_walk.c vmm/decode.c \
 	vmm/guest_boot.c vmm/io_bus.c vmm/vm_devices.c vmm/vm_irq.c vmm/stats.c \
 	vmm/linux_boot.c vmm/multiboot.c vmm/guest_acpi.c vmm/acpi_build.c \
@@ -170,7 +170,7 @@ HOST_LDLIBS := -lcmocka
 # binaries depend on every header, so a changed header rebuilds them.
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
 UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot \
-	hc_check create_spec line_edit cmd_parse xsave_layout snap_format
+	hc_check create_spec line_edit cmd_parse xsave_layout snap_format vtpr
 unit_decode_SRCS := vmm/decode.c
 unit_guest_walk_SRCS := vmm/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
@@ -190,6 +190,7 @@ unit_pit_SRCS := vmm/dev/pit.c
 unit_uart_SRCS := vmm/dev/uart.c
 unit_cpuid_policy_SRCS := vmm/cpuid_policy.c
 unit_vmcs_check_SRCS := vmm/vmcs_check.c
+unit_vtpr_SRCS := vmm/vtpr.c
 unit_linux_boot_SRCS := vmm/linux_boot.c
 unit_multiboot_SRCS := vmm/multiboot.c
 unit_lapic_SRCS := vmm/dev/lapic.c
