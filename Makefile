@@ -29,7 +29,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-pic -fno-pie 
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld
 
 KERNEL_C := \
-	lib/string.c lib/printf.c lib/log.c lib/logring.c lib/cmdline.c \
+	lib/string.c lib/printf.c lib/log.c lib/logring.c lib/cmdline.c lib/crc32c.c \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/exception.c \
 	arch/x86/vmx_detect.c arch/x86/vmx.c arch/x86/vmx_errors.c arch/x86/fpu.c arch/x86/xsave_layout.c \
 	arch/x86/apic.c arch/x86/smp.c arch/x86/ap_boot.c \
@@ -44,7 +44,8 @@ KERNEL_C := \
 	vmm/linux_boot.c vmm/multiboot.c vmm/guest_acpi.c vmm/acpi_build.c \
 	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c vmm/dev/lapic.c vmm/dev/ioapic.c \
 	vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c \
-	vmm/mgmt.c vmm/operator.c vmm/hc_check.c vmm/create_spec.c
+	vmm/mgmt.c vmm/operator.c vmm/hc_check.c vmm/create_spec.c \
+	vmm/snapshot/snap_format.c
 
 KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm arch/x86/vmx_entry.asm arch/x86/ap_trampoline.asm
 
