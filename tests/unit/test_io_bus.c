@@ -1,11 +1,11 @@
-/* Unit tests of vmm/io_bus.c: registration rules and dispatch. */
+/* Unit tests of vmm/core/io_bus.c: registration rules and dispatch. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "vmm/io_bus.h"
+#include "vmm/core/io_bus.h"
 
 struct fake_dev {
 	uint64_t last_addr, last_value;

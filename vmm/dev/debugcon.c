@@ -3,7 +3,7 @@
  */
 #include "vmm/dev/debugcon.h"
 
-#include "vmm/io_bus.h"
+#include "vmm/core/io_bus.h"
 
 static int debugcon_read(void *opaque, uint64_t addr, unsigned size, uint64_t *value)
 {
