@@ -28,6 +28,11 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-pic -fno-pie 
 	-DHV_VERSION='"$(VERSION)"'
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld
 
+# vmm/ is layered in rooms, lowest first; a lower room never includes an
+# upper one (make layout-check, tests/layout/check-includes.sh):
+#   vmm/abi < vmm/dev < vmm/core < vmm/boot < vmm/platform < vmm/exit < vmm/mgmt < vmm/main.c
+# vmm/console/ is the console domain's own program (below) and includes
+# only vmm/abi/.
 KERNEL_C := \
 	lib/string.c lib/printf.c lib/log.c lib/logring.c lib/cmdline.c \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/exception.c \
@@ -36,15 +41,20 @@ KERNEL_C := \
 	mm/memmap.c mm/frame.c mm/phys.c mm/kpaging.c mm/heap.c mm/ept.c \
 	drivers/uart16550.c drivers/acpi.c drivers/power.c drivers/timer.c drivers/cmos_clock.c \
 	boot/hvcfg.c \
-	vmm/main.c vmm/boot/images.c vmm/core/vm.c vmm/core/vcpu_setup.c vmm/core/sched.c vmm/exit/vcpu_run.c vmm/core/inject.c \
-	vmm/exit/exit.c vmm/abi/exit_reason.c vmm/exit/exit_cpuid.c vmm/exit/exit_io.c vmm/exit/exit_cr.c \
-	vmm/exit/exit_ept.c vmm/core/vcpu_regs.c vmm/exit/msr.c vmm/mgmt/hypercall.c vmm/exit/vmcs_dump.c vmm/exit/vmcs_check.c \
-	vmm/exit/cpuid_policy.c vmm/exit/guest_access.c vmm/exit/guest_walk.c vmm/exit/decode.c \
-	vmm/boot/guest_boot.c vmm/core/io_bus.c vmm/platform/vm_devices.c vmm/core/vm_irq.c vmm/exit/stats.c \
-	vmm/boot/linux_boot.c vmm/boot/multiboot.c vmm/boot/guest_acpi.c vmm/boot/acpi_build.c \
+	vmm/abi/exit_reason.c \
 	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c vmm/dev/lapic.c vmm/dev/ioapic.c \
 	vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c \
-	vmm/mgmt/mgmt.c vmm/core/operator.c vmm/mgmt/hc_check.c vmm/mgmt/create_spec.c
+	vmm/core/vm.c vmm/core/vcpu_setup.c vmm/core/vcpu_regs.c vmm/core/sched.c vmm/core/inject.c \
+	vmm/core/vm_irq.c vmm/core/io_bus.c vmm/core/operator.c \
+	vmm/boot/images.c vmm/boot/guest_boot.c vmm/boot/linux_boot.c vmm/boot/multiboot.c \
+	vmm/boot/guest_acpi.c vmm/boot/acpi_build.c \
+	vmm/platform/vm_devices.c \
+	vmm/exit/vcpu_run.c vmm/exit/exit.c vmm/exit/exit_cpuid.c vmm/exit/exit_io.c vmm/exit/exit_cr.c \
+	vmm/exit/exit_ept.c vmm/exit/msr.c vmm/exit/vmcs_dump.c vmm/exit/vmcs_check.c \
+	vmm/exit/cpuid_policy.c vmm/exit/guest_access.c vmm/exit/guest_walk.c vmm/exit/decode.c \
+	vmm/exit/stats.c \
+	vmm/mgmt/hypercall.c vmm/mgmt/mgmt.c vmm/mgmt/hc_check.c vmm/mgmt/create_spec.c \
+	vmm/main.c
 
 KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm arch/x86/vmx_entry.asm arch/x86/ap_trampoline.asm
 
@@ -215,8 +225,12 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
+# No #include from a lower room of vmm/ reaches an upper one.
+layout-check:
+	@sh tests/layout/check-includes.sh
+
 # Runs every test binary even after a failure, then fails if any did.
-unit: $(UNIT_BINS)
+unit: layout-check $(UNIT_BINS)
 	@failed=""; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
 
@@ -258,7 +272,7 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all esp unit run run-qemu run-kvm integration test bench deps clean linux-assets
+.PHONY: all esp unit layout-check run run-qemu run-kvm integration test bench deps clean linux-assets
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -5,10 +5,8 @@
 #ifndef VMM_GUEST_BOOT_H
 #define VMM_GUEST_BOOT_H
 
-struct vm;
-
-/* 0 ok; -1 with *why (a missing image, one that does not fit, an unknown format). */
-int guest_boot(struct vm *vm, const char **why);
+/* guest_boot() itself is declared in vmm/core/vm_parts.h: VM creation calls it. */
+#include "vmm/core/vm_parts.h"
 
 /* Guest-physical layout shared by the raw boot protocols (see README.md). */
 #define RAW_CMDLINE_GPA 0x1000ULL

@@ -24,7 +24,7 @@
 #include "vmm/core/operator.h"
 #include "vmm/core/sched_cpu.h"
 #include "vmm/core/vm.h"
-#include "vmm/platform/vm_devices.h"
+#include "vmm/core/vm_parts.h"
 #include "vmm/core/vm_irq.h"
 
 #define IDLE_MAX_US 10000ULL

@@ -24,7 +24,6 @@
 #include "vmm/dev/uart.h"
 #include "vmm/core/io_bus.h"
 #include "vmm/core/vcpu.h"
-#include "vmm/platform/vm_devices.h"
 
 #define VM_MAX 16
 #define VM_MAX_VCPUS 8

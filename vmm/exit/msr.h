@@ -10,8 +10,8 @@
 
 struct vcpu;
 
-/* Fills a 4 KiB MSR bitmap: exit on everything but the pass-through MSRs. */
-void msr_bitmap_init(uint8_t *bitmap);
+/* msr_bitmap_init() is declared in vmm/core/vm_parts.h: VM creation calls it. */
+#include "vmm/core/vm_parts.h"
 
 /* MSRs the CPU does not switch on VM entry/exit but that we pass through: saved and restored when another vCPU takes the CPU. */
 #define MSR_SWITCHED_COUNT 7

@@ -24,6 +24,7 @@
 #include "vmm/exit/msr.h"
 #include "vmm/core/vcpu_setup.h"
 #include "vmm/core/vm.h"
+#include "vmm/core/vm_parts.h"
 #include "vmm/exit/vmcs_dump.h"
 
 #define SLICE_US 10000ULL

@@ -253,6 +253,20 @@ static int pvpanic_write(void *opaque, uint64_t port, unsigned size, uint64_t va
 
 const struct io_ops vm_pvpanic_ops = { pvpanic_read, pvpanic_write };
 
+static int debugcon_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
+{
+	*value = debugcon_io_read(size);
+	return 0;
+}
+
+static int debugcon_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+{
+	debugcon_io_write(opaque, value);
+	return 0;
+}
+
+static const struct io_ops debugcon_ops = { debugcon_read, debugcon_write };
+
 static void guest_reset(void *ctx)
 {
 	struct vm *vm = ctx;
