@@ -40,20 +40,22 @@ const struct io_range *io_bus_find(const struct io_bus *bus, uint64_t addr, unsi
 	return NULL;
 }
 
-int io_bus_read(const struct io_bus *bus, uint64_t addr, unsigned size, uint64_t *value)
+int io_bus_read(const struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned size,
+		uint64_t *value)
 {
 	const struct io_range *r = io_bus_find(bus, addr, size);
 
 	if (!r || !r->ops->read)
 		return -1;
-	return r->ops->read(r->opaque, addr, size, value);
+	return r->ops->read(v, r->opaque, addr, size, value);
 }
 
-int io_bus_write(const struct io_bus *bus, uint64_t addr, unsigned size, uint64_t value)
+int io_bus_write(const struct io_bus *bus, struct vcpu *v, uint64_t addr, unsigned size,
+		 uint64_t value)
 {
 	const struct io_range *r = io_bus_find(bus, addr, size);
 
 	if (!r || !r->ops->write)
 		return -1;
-	return r->ops->write(r->opaque, addr, size, value);
+	return r->ops->write(v, r->opaque, addr, size, value);
 }

@@ -77,7 +77,6 @@ struct vm {
 	struct pci_bus pci;
 	struct acpi_pm acpi_pm;
 	bool reboot_requested;    /* the guest reset itself: the scheduler re-creates it */
-	struct vcpu *current;     /* the vCPU whose exit is being handled (MMIO to "its" LAPIC) */
 	uint64_t next_timer_tsc; /* host TSC of the next timer interrupt (UINT64_MAX: none) */
 	bool timers_dirty;       /* a guest reprogrammed a timer: recompute next_timer_tsc */
 	struct debugcon debugcon;

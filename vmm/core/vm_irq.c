@@ -7,7 +7,6 @@
 #include "arch/x86/cpu.h"
 #include "drivers/timer.h"
 #include "lib/log.h"
-#include "vmm/core/io_bus.h"
 #include "vmm/core/sched.h"
 #include "vmm/core/vm.h"
 
@@ -157,49 +156,3 @@ int vm_irq_ack(struct vcpu *v)
 	}
 	return pic_wired_to(v) ? pic_ack(&v->vm->pic) : -1;
 }
-
-/* ------------------------------------------------------------- MMIO --- */
-
-static int lapic_read(void *opaque, uint64_t addr, unsigned size, uint64_t *value)
-{
-	struct vm *vm = opaque;
-	uint32_t v32 = 0;
-
-	/* Registers are 32 bits at 16-byte strides; narrower reads take part of one. */
-	lapic_mmio_read(&vm->current->lapic, (uint32_t)(addr & 0xff0U), &v32, vm_now_ns(vm));
-	*value = (uint64_t)v32 >> ((addr & 3U) * 8);
-	return 0;
-}
-
-static int lapic_write(void *opaque, uint64_t addr, unsigned size, uint64_t value)
-{
-	struct vm *vm = opaque;
-
-	if (size == 4 && !(addr & 0xfU))
-		lapic_mmio_write(&vm->current->lapic, (uint32_t)(addr & 0xff0U), (uint32_t)value,
-				 vm_now_ns(vm));
-	vm->timers_dirty = true;
-	return 0;
-}
-
-const struct io_ops vm_lapic_ops = { lapic_read, lapic_write };
-
-static int ioapic_read(void *opaque, uint64_t addr, unsigned size, uint64_t *value)
-{
-	struct vm *vm = opaque;
-	uint32_t v32 = 0;
-
-	ioapic_mmio_read(&vm->ioapic, (uint32_t)(addr & 0xffU), &v32);
-	*value = v32;
-	return 0;
-}
-
-static int ioapic_write(void *opaque, uint64_t addr, unsigned size, uint64_t value)
-{
-	struct vm *vm = opaque;
-
-	ioapic_mmio_write(&vm->ioapic, (uint32_t)(addr & 0xffU), (uint32_t)value);
-	return 0;
-}
-
-const struct io_ops vm_ioapic_ops = { ioapic_read, ioapic_write };

@@ -13,11 +13,6 @@
 
 struct vm;
 struct vcpu;
-struct io_ops;
-
-extern const struct io_ops vm_lapic_ops;
-extern const struct io_ops vm_ioapic_ops;
-
 /* Sets up the IOAPIC and each vCPU's LAPIC with the VM's routing. */
 void vm_irq_init(struct vm *vm);
 

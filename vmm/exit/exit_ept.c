@@ -16,18 +16,19 @@
 
 #define MAX_INSN_LEN 15
 
+/* decode_apply's memory callbacks: ctx is the vCPU making the access. */
 static int mmio_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *value)
 {
-	struct vm *vm = ctx;
+	struct vcpu *v = ctx;
 
-	return io_bus_read(&vm->mmio, gpa, size, value);
+	return io_bus_read(&v->vm->mmio, v, gpa, size, value);
 }
 
 static int mmio_write(void *ctx, uint64_t gpa, unsigned size, uint64_t value)
 {
-	struct vm *vm = ctx;
+	struct vcpu *v = ctx;
 
-	return io_bus_write(&vm->mmio, gpa, size, value);
+	return io_bus_write(&v->vm->mmio, v, gpa, size, value);
 }
 
 static enum decode_mode code_mode(void)
@@ -65,7 +66,7 @@ static int emulate_mmio(struct vcpu *v, uint64_t gpa)
 	}
 	for (i = 0; i < 16; i++)
 		gprs.r[i] = vcpu_gpr(v, i);
-	rc = decode_apply(&insn, gpa, &gprs, &v->rflags, mmio_read, mmio_write, v->vm);
+	rc = decode_apply(&insn, gpa, &gprs, &v->rflags, mmio_read, mmio_write, v);
 	if (rc < 0) {
 		vm_end(v->vm, VM_CRASHED, "MMIO at 0x%llx: the device refused the access",
 		       (unsigned long long)gpa);

@@ -22,19 +22,19 @@ static uint64_t size_mask(unsigned size)
 	return size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 }
 
-static uint64_t port_in(struct vm *vm, uint16_t port, unsigned size)
+static uint64_t port_in(struct vcpu *v, uint16_t port, unsigned size)
 {
 	uint64_t value;
 
-	if (io_bus_read(&vm->pio, port, size, &value))
+	if (io_bus_read(&v->vm->pio, v, port, size, &value))
 		value = ~0ULL;
 	return value & size_mask(size);
 }
 
-static void port_out(struct vm *vm, uint16_t port, unsigned size, uint64_t value)
+static void port_out(struct vcpu *v, uint16_t port, unsigned size, uint64_t value)
 {
-	if (io_bus_write(&vm->pio, port, size, value & size_mask(size)))
-		log_debug("guest %s: OUT 0x%x <- 0x%llx: no device", vm->name, port,
+	if (io_bus_write(&v->vm->pio, v, port, size, value & size_mask(size)))
+		log_debug("guest %s: OUT 0x%x <- 0x%llx: no device", v->vm->name, port,
 			  (unsigned long long)value);
 }
 
@@ -74,7 +74,7 @@ static int string_io(struct vcpu *v, uint16_t port, unsigned size, bool in, bool
 		uint64_t value = 0;
 
 		if (in) {
-			value = port_in(v->vm, port, size);
+			value = port_in(v, port, size);
 			if (guest_write_linear(v, linear, &value, size)) {
 				inject_page_fault(v, linear, true);
 				return EXIT_RESUME;
@@ -84,7 +84,7 @@ static int string_io(struct vcpu *v, uint16_t port, unsigned size, bool in, bool
 				inject_page_fault(v, linear, false);
 				return EXIT_RESUME;
 			}
-			port_out(v->vm, port, size, value);
+			port_out(v, port, size, value);
 		}
 		*index = (*index & ~amask) | ((*index + step) & amask);
 		if (rep)
@@ -108,9 +108,9 @@ int handle_io(struct vcpu *v)
 		return string_io(v, port, size, in, exitq_io_rep(q));
 	}
 	if (in)
-		set_rax(v, size, port_in(v->vm, port, size));
+		set_rax(v, size, port_in(v, port, size));
 	else
-		port_out(v->vm, port, size, v->regs.rax);
+		port_out(v, port, size, v->regs.rax);
 	vcpu_skip_insn(v);
 	return EXIT_RESUME;
 }

@@ -166,7 +166,6 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 		uint64_t next_irq, start;
 		int rc;
 
-		vm->current = v;
 		next_irq = vm_devices_update_if_due(vm, rdtsc());
 		write_back_state(v);
 		inject_before_entry(v);
@@ -184,7 +183,6 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 			goto out;
 		}
 		v->launched = true;
-		vm->current = v;
 		rc = exit_dispatch(v);
 		last_reason = v->exit.reason;
 		if (rc != EXIT_RESUME || vm->state != VM_RUNNING || vm->reboot_requested ||

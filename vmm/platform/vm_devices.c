@@ -1,8 +1,10 @@
 /*
- * Glue between a VM's platform device models (pure state machines in
- * vmm/dev/) and the rest of the hypervisor: port handlers on the VM's I/O
- * bus, interrupt lines into the PIC, guest time for the PIT, and interrupt
- * delivery to the boot vCPU. Runs in VMX root.
+ * The VM's PC: its platform device models (pure state machines in
+ * vmm/dev/) placed on its buses by one table, with the handlers that turn
+ * a bus access into a model call, the models' interrupt lines and
+ * callbacks, and guest time for their timers. Adding a device is its state
+ * in struct vm, its handlers, one table entry and its wiring in
+ * vm_devices_init. Runs in VMX root.
  */
 #include "vmm/platform/vm_devices.h"
 
@@ -17,80 +19,262 @@
 #include "vmm/core/io_bus.h"
 #include "vmm/core/vm.h"
 
-static int pic_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
-{
-	struct vm *vm = opaque;
-	uint8_t v;
+/* ------------------------------------------------------ bus handlers --- */
 
-	if (size != 1 || !pic_io_read(&vm->pic, (uint16_t)port, &v))
+/* Byte-wide port models answer true when the port is theirs. */
+static int byte_read(bool ok, uint8_t byte, uint64_t *value)
+{
+	if (!ok)
 		return -1;
-	*value = v;
+	*value = byte;
 	return 0;
 }
 
-static int pic_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+static int debugcon_read(struct vcpu *v, void *debugcon, uint64_t port, unsigned size,
+			 uint64_t *value)
 {
-	struct vm *vm = opaque;
-
-	if (size != 1 || !pic_io_write(&vm->pic, (uint16_t)port, (uint8_t)value))
-		return -1;
+	*value = debugcon_io_read(size);
 	return 0;
 }
 
-const struct io_ops vm_pic_ops = { pic_read, pic_write };
-
-static int pit_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
+static int debugcon_write(struct vcpu *v, void *debugcon, uint64_t port, unsigned size,
+			  uint64_t value)
 {
-	struct vm *vm = opaque;
-	uint8_t v;
-
-	if (size != 1 || !pit_io_read(&vm->pit, (uint16_t)port, &v, vm_now_ns(vm)))
-		return -1;
-	vm->timers_dirty = true;
-	*value = v;
+	debugcon_io_write(debugcon, value);
 	return 0;
 }
 
-static int pit_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+static int uart_read(struct vcpu *v, void *uart, uint64_t port, unsigned size, uint64_t *value)
 {
-	struct vm *vm = opaque;
+	uint8_t b = 0;
 
-	if (size != 1 || !pit_io_write(&vm->pit, (uint16_t)port, (uint8_t)value, vm_now_ns(vm)))
+	if (byte_read(size == 1 && vuart_io_read(uart, (uint16_t)port, &b), b, value))
 		return -1;
-	vm->timers_dirty = true;
-	return 0;
-}
-
-const struct io_ops vm_pit_ops = { pit_read, pit_write };
-
-/* The two UARTs share one handler: the port says which. */
-static struct vuart *uart_at(struct vm *vm, uint64_t port)
-{
-	return &vm->com[port >= 0x3f8 ? 0 : 1];
-}
-
-static int uart_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
-{
-	uint8_t v;
-
-	if (size != 1 || !vuart_io_read(uart_at(opaque, port), (uint16_t)port, &v))
-		return -1;
-	*value = v;
 	/* A byte left the receive FIFO: the next queued keystroke can take its place. */
-	vm_console_input_refill(opaque);
+	vm_console_input_refill(v->vm);
 	return 0;
 }
 
-static int uart_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
+static int uart_write(struct vcpu *v, void *uart, uint64_t port, unsigned size, uint64_t value)
 {
-	if (size != 1 || !vuart_io_write(uart_at(opaque, port), (uint16_t)port, (uint8_t)value))
+	return size == 1 && vuart_io_write(uart, (uint16_t)port, (uint8_t)value) ? 0 : -1;
+}
+
+static int pic_read(struct vcpu *v, void *pic, uint64_t port, unsigned size, uint64_t *value)
+{
+	uint8_t b = 0;
+
+	return byte_read(size == 1 && pic_io_read(pic, (uint16_t)port, &b), b, value);
+}
+
+static int pic_write(struct vcpu *v, void *pic, uint64_t port, unsigned size, uint64_t value)
+{
+	return size == 1 && pic_io_write(pic, (uint16_t)port, (uint8_t)value) ? 0 : -1;
+}
+
+static int pit_read(struct vcpu *v, void *pit, uint64_t port, unsigned size, uint64_t *value)
+{
+	uint8_t b = 0;
+
+	if (byte_read(size == 1 && pit_io_read(pit, (uint16_t)port, &b, vm_now_ns(v->vm)), b,
+		      value))
 		return -1;
+	v->vm->timers_dirty = true;
 	return 0;
 }
 
-const struct io_ops vm_uart_ops = { uart_read, uart_write };
+static int pit_write(struct vcpu *v, void *pit, uint64_t port, unsigned size, uint64_t value)
+{
+	if (size != 1 || !pit_io_write(pit, (uint16_t)port, (uint8_t)value, vm_now_ns(v->vm)))
+		return -1;
+	v->vm->timers_dirty = true;
+	return 0;
+}
 
-void vm_uart_tx(void *ctx, uint8_t byte)
+static int rtc_read(struct vcpu *v, void *rtc, uint64_t port, unsigned size, uint64_t *value)
+{
+	uint8_t b = 0;
+
+	return byte_read(size == 1 && rtc_io_read(rtc, (uint16_t)port, &b, vm_now_ns(v->vm)), b,
+			 value);
+}
+
+static int rtc_write(struct vcpu *v, void *rtc, uint64_t port, unsigned size, uint64_t value)
+{
+	if (size != 1 || !rtc_io_write(rtc, (uint16_t)port, (uint8_t)value, vm_now_ns(v->vm)))
+		return -1;
+	v->vm->timers_dirty = true;
+	return 0;
+}
+
+static int sysctl_read(struct vcpu *v, void *sysctl, uint64_t port, unsigned size, uint64_t *value)
+{
+	uint8_t b = 0;
+
+	return byte_read(size == 1 && sysctl_io_read(sysctl, (uint16_t)port, &b), b, value);
+}
+
+static int sysctl_write(struct vcpu *v, void *sysctl, uint64_t port, unsigned size, uint64_t value)
+{
+	return size == 1 && sysctl_io_write(sysctl, (uint16_t)port, (uint8_t)value) ? 0 : -1;
+}
+
+/*
+ * 0xcf8-0xcff is shared: 32-bit accesses at 0xcf8 and anything in the data
+ * window are PCI configuration; a byte at 0xcf9 is the PIIX reset register.
+ */
+static int pci_read(struct vcpu *v, void *pci, uint64_t port, unsigned size, uint64_t *value)
+{
+	uint32_t v32;
+
+	if (!pci_io_read(pci, (uint16_t)port, size, &v32))
+		return size == 1 ? sysctl_read(v, &v->vm->sysctl, port, size, value) : -1;
+	*value = v32;
+	return 0;
+}
+
+static int pci_write(struct vcpu *v, void *pci, uint64_t port, unsigned size, uint64_t value)
+{
+	if (pci_io_write(pci, (uint16_t)port, size, (uint32_t)value))
+		return 0;
+	return size == 1 ? sysctl_write(v, &v->vm->sysctl, port, size, value) : -1;
+}
+
+static int acpi_pm_read(struct vcpu *v, void *pm, uint64_t port, unsigned size, uint64_t *value)
+{
+	uint32_t v32;
+
+	if (!acpi_pm_io_read(pm, (uint16_t)port, size, &v32, vm_now_ns(v->vm)))
+		return -1;
+	*value = v32;
+	return 0;
+}
+
+static int acpi_pm_write(struct vcpu *v, void *pm, uint64_t port, unsigned size, uint64_t value)
+{
+	return acpi_pm_io_write(pm, (uint16_t)port, size, (uint32_t)value, vm_now_ns(v->vm)) ? 0
+											     : -1;
+}
+
+/*
+ * The panic notifier (QEMU's pvpanic ISA device, which Linux's pvpanic
+ * driver finds through the DSDT): reading it tells which events we take,
+ * writing "panicked" ends the guest as crashed.
+ */
+#define PVPANIC_PANICKED 0x1U
+#define PVPANIC_CRASH_LOADED 0x2U
+
+static int pvpanic_read(struct vcpu *v, void *none, uint64_t port, unsigned size, uint64_t *value)
+{
+	*value = PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
+	return 0;
+}
+
+static int pvpanic_write(struct vcpu *v, void *none, uint64_t port, unsigned size, uint64_t value)
+{
+	if (value & PVPANIC_PANICKED)
+		vm_end(v->vm, VM_CRASHED, "the guest's kernel panicked (it said so through pvpanic)");
+	else if (value & PVPANIC_CRASH_LOADED)
+		log_info("hv: guest %s: its kernel crashed and is starting a crash kernel", v->vm->name);
+	return 0;
+}
+
+/* Each vCPU reaches its own LAPIC at the same address: the accessing vCPU's is the one. */
+static int lapic_read(struct vcpu *v, void *none, uint64_t addr, unsigned size, uint64_t *value)
+{
+	uint32_t v32 = 0;
+
+	/* Registers are 32 bits at 16-byte strides; narrower reads take part of one. */
+	lapic_mmio_read(&v->lapic, (uint32_t)(addr & 0xff0U), &v32, vm_now_ns(v->vm));
+	*value = (uint64_t)v32 >> ((addr & 3U) * 8);
+	return 0;
+}
+
+static int lapic_write(struct vcpu *v, void *none, uint64_t addr, unsigned size, uint64_t value)
+{
+	if (size == 4 && !(addr & 0xfU))
+		lapic_mmio_write(&v->lapic, (uint32_t)(addr & 0xff0U), (uint32_t)value,
+				 vm_now_ns(v->vm));
+	v->vm->timers_dirty = true;
+	return 0;
+}
+
+static int ioapic_read(struct vcpu *v, void *ioapic, uint64_t addr, unsigned size, uint64_t *value)
+{
+	uint32_t v32 = 0;
+
+	ioapic_mmio_read(ioapic, (uint32_t)(addr & 0xffU), &v32);
+	*value = v32;
+	return 0;
+}
+
+static int ioapic_write(struct vcpu *v, void *ioapic, uint64_t addr, unsigned size, uint64_t value)
+{
+	ioapic_mmio_write(ioapic, (uint32_t)(addr & 0xffU), (uint32_t)value);
+	return 0;
+}
+
+/* ------------------------------------------------------------- table --- */
+
+#define OPS(dev) (&(const struct io_ops){ dev##_read, dev##_write })
+#define STATE(field) offsetof(struct vm, field), sizeof(((struct vm *)0)->field), false
+#define VCPU_STATE(field) offsetof(struct vcpu, field), sizeof(((struct vcpu *)0)->field), true
+#define NO_STATE 0, 0, false
+#define PIO(base, len, name) { VM_BUS_PIO, base, len, name }
+#define MMIO(base, len, name) { VM_BUS_MMIO, base, len, name }
+
+/* In registration order, which is also the order `info` lists each bus in. */
+const struct vm_device vm_device_table[] = {
+	{ "debugcon", OPS(debugcon), STATE(debugcon), { PIO(DEBUGCON_PORT, 1, "debugcon") } },
+	{ "com1", OPS(uart), STATE(com[0]), { PIO(0x3f8, 8, "com1") } },
+	{ "com2", OPS(uart), STATE(com[1]), { PIO(0x2f8, 8, "com2") } },
+	{ "pic", OPS(pic), STATE(pic),
+	  { PIO(0x20, 2, "pic-master"), PIO(0xa0, 2, "pic-slave"), PIO(0x4d0, 2, "pic-elcr") } },
+	{ "pit", OPS(pit), STATE(pit), { PIO(0x40, 4, "pit"), PIO(0x61, 1, "port61") } },
+	{ "rtc", OPS(rtc), STATE(rtc), { PIO(0x70, 2, "rtc") } },
+	{ "sysctl", OPS(sysctl), STATE(sysctl),
+	  { PIO(0x60, 1, "kbc-data"), PIO(0x64, 1, "kbc-cmd"), PIO(0x92, 1, "port92") } },
+	{ "pci", OPS(pci), STATE(pci), { PIO(0xcf8, 8, "pci-config+reset") } },
+	{ "acpi-pm", OPS(acpi_pm), STATE(acpi_pm), { PIO(GUEST_PM_BASE, 16, "acpi-pm") } },
+	{ "pvpanic", OPS(pvpanic), NO_STATE, { PIO(ACPI_PVPANIC_PORT, 1, "pvpanic") } },
+	{ "lapic", OPS(lapic), VCPU_STATE(lapic), { MMIO(LAPIC_MMIO_BASE, LAPIC_MMIO_SIZE, "lapic") } },
+	{ "ioapic", OPS(ioapic), STATE(ioapic),
+	  { MMIO(IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, "ioapic") } },
+};
+
+const unsigned vm_device_count = sizeof(vm_device_table) / sizeof(vm_device_table[0]);
+
+void *vm_device_state(const struct vm_device *d, struct vm *vm, struct vcpu *v)
+{
+	if (!d->state_size)
+		return NULL;
+	return d->per_vcpu ? (char *)v + d->state_offset : (char *)vm + d->state_offset;
+}
+
+/* Every range of every device on its bus; -1 if one clashes. */
+static int register_table(struct vm *vm)
+{
+	unsigned i, r;
+
+	for (i = 0; i < vm_device_count; i++) {
+		const struct vm_device *d = &vm_device_table[i];
+		void *state = d->per_vcpu ? NULL : vm_device_state(d, vm, NULL);
+
+		for (r = 0; r < VM_DEVICE_RANGES && d->ranges[r].len; r++) {
+			const struct vm_device_range *g = &d->ranges[r];
+
+			if (io_bus_register(g->bus == VM_BUS_PIO ? &vm->pio : &vm->mmio, g->base,
+					    g->len, d->ops, state, g->name))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------ wiring and timers --- */
+
+/* A byte a guest UART sent: ctx is the struct vm. */
+static void uart_tx(void *ctx, uint8_t byte)
 {
 	char c = (char)byte;
 
@@ -130,143 +314,6 @@ uint64_t vm_devices_update_if_due(struct vm *vm, uint64_t now_tsc)
 	return vm->next_timer_tsc;
 }
 
-
-/* -------------------------------------------------- the rest of the PC --- */
-
-static int rtc_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
-{
-	struct vm *vm = opaque;
-	uint8_t v;
-
-	if (size != 1 || !rtc_io_read(&vm->rtc, (uint16_t)port, &v, vm_now_ns(vm)))
-		return -1;
-	*value = v;
-	return 0;
-}
-
-static int rtc_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
-{
-	struct vm *vm = opaque;
-
-	if (size != 1 || !rtc_io_write(&vm->rtc, (uint16_t)port, (uint8_t)value, vm_now_ns(vm)))
-		return -1;
-	vm->timers_dirty = true;
-	return 0;
-}
-
-const struct io_ops vm_rtc_ops = { rtc_read, rtc_write };
-
-static int sysctl_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
-{
-	struct vm *vm = opaque;
-	uint8_t v;
-
-	if (size != 1 || !sysctl_io_read(&vm->sysctl, (uint16_t)port, &v))
-		return -1;
-	*value = v;
-	return 0;
-}
-
-static int sysctl_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
-{
-	struct vm *vm = opaque;
-
-	if (size != 1 || !sysctl_io_write(&vm->sysctl, (uint16_t)port, (uint8_t)value))
-		return -1;
-	return 0;
-}
-
-const struct io_ops vm_sysctl_ops = { sysctl_read, sysctl_write };
-
-/*
- * 0xcf8-0xcff is shared: 32-bit accesses at 0xcf8 and anything in the data
- * window are PCI configuration; a byte at 0xcf9 is the PIIX reset register.
- */
-static int pci_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
-{
-	struct vm *vm = opaque;
-	uint32_t v;
-
-	if (!pci_io_read(&vm->pci, (uint16_t)port, size, &v))
-		return size == 1 ? sysctl_read(opaque, port, size, value) : -1;
-	*value = v;
-	return 0;
-}
-
-static int pci_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
-{
-	struct vm *vm = opaque;
-
-	if (pci_io_write(&vm->pci, (uint16_t)port, size, (uint32_t)value))
-		return 0;
-	return size == 1 ? sysctl_write(opaque, port, size, value) : -1;
-}
-
-const struct io_ops vm_pci_ops = { pci_read, pci_write };
-
-static int acpi_pm_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
-{
-	struct vm *vm = opaque;
-	uint32_t v;
-
-	if (!acpi_pm_io_read(&vm->acpi_pm, (uint16_t)port, size, &v, vm_now_ns(vm)))
-		return -1;
-	*value = v;
-	return 0;
-}
-
-static int acpi_pm_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
-{
-	struct vm *vm = opaque;
-
-	return acpi_pm_io_write(&vm->acpi_pm, (uint16_t)port, size, (uint32_t)value, vm_now_ns(vm))
-		       ? 0
-		       : -1;
-}
-
-const struct io_ops vm_acpi_pm_ops = { acpi_pm_read, acpi_pm_write };
-
-/*
- * The panic notifier (QEMU's pvpanic ISA device, which Linux's pvpanic
- * driver finds through the DSDT): reading it tells which events we take,
- * writing "panicked" ends the guest as crashed.
- */
-#define PVPANIC_PANICKED 0x1U
-#define PVPANIC_CRASH_LOADED 0x2U
-
-static int pvpanic_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
-{
-	*value = PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
-	return 0;
-}
-
-static int pvpanic_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
-{
-	struct vm *vm = opaque;
-
-	if (value & PVPANIC_PANICKED)
-		vm_end(vm, VM_CRASHED, "the guest's kernel panicked (it said so through pvpanic)");
-	else if (value & PVPANIC_CRASH_LOADED)
-		log_info("hv: guest %s: its kernel crashed and is starting a crash kernel", vm->name);
-	return 0;
-}
-
-const struct io_ops vm_pvpanic_ops = { pvpanic_read, pvpanic_write };
-
-static int debugcon_read(void *opaque, uint64_t port, unsigned size, uint64_t *value)
-{
-	*value = debugcon_io_read(size);
-	return 0;
-}
-
-static int debugcon_write(void *opaque, uint64_t port, unsigned size, uint64_t value)
-{
-	debugcon_io_write(opaque, value);
-	return 0;
-}
-
-static const struct io_ops debugcon_ops = { debugcon_read, debugcon_write };
-
 static void guest_reset(void *ctx)
 {
 	struct vm *vm = ctx;
@@ -298,36 +345,18 @@ static uint64_t host_unix_time(void)
 
 int vm_devices_init(struct vm *vm)
 {
-	struct io_bus *pio = &vm->pio;
-
 	vm->debugcon.out = debugcon_to_console;
 	vm->debugcon.ctx = vm;
 	pic_init(&vm->pic);
 	pit_init(&vm->pit, (struct irq_line){ vm_isa_irq_line, vm, 0 });
-	vuart_init(&vm->com[0], 0x3f8, (struct irq_line){ vm_isa_irq_line, vm, 4 }, vm_uart_tx, vm);
-	vuart_init(&vm->com[1], 0x2f8, (struct irq_line){ vm_isa_irq_line, vm, 3 }, vm_uart_tx, vm);
+	vuart_init(&vm->com[0], 0x3f8, (struct irq_line){ vm_isa_irq_line, vm, 4 }, uart_tx, vm);
+	vuart_init(&vm->com[1], 0x2f8, (struct irq_line){ vm_isa_irq_line, vm, 3 }, uart_tx, vm);
 	rtc_init(&vm->rtc, host_unix_time(), vm->ram_bytes, (struct irq_line){ vm_isa_irq_line, vm, 8 });
 	sysctl_init(&vm->sysctl, guest_reset, vm);
 	pci_init(&vm->pci);
 	acpi_pm_init(&vm->acpi_pm, GUEST_PM_BASE, GUEST_S5_TYP, guest_sleep, vm);
 	acpi_pm_connect_sci(&vm->acpi_pm, (struct irq_line){ vm_isa_irq_line, vm, GUEST_SCI_IRQ });
-	return io_bus_register(pio, DEBUGCON_PORT, 1, &debugcon_ops, &vm->debugcon, "debugcon") ||
-	       io_bus_register(pio, 0x3f8, 8, &vm_uart_ops, vm, "com1") ||
-	       io_bus_register(pio, 0x2f8, 8, &vm_uart_ops, vm, "com2") ||
-	       io_bus_register(pio, 0x20, 2, &vm_pic_ops, vm, "pic-master") ||
-	       io_bus_register(pio, 0xa0, 2, &vm_pic_ops, vm, "pic-slave") ||
-	       io_bus_register(pio, 0x4d0, 2, &vm_pic_ops, vm, "pic-elcr") ||
-	       io_bus_register(pio, 0x40, 4, &vm_pit_ops, vm, "pit") ||
-	       io_bus_register(pio, 0x61, 1, &vm_pit_ops, vm, "port61") ||
-	       io_bus_register(pio, 0x70, 2, &vm_rtc_ops, vm, "rtc") ||
-	       io_bus_register(pio, 0x60, 1, &vm_sysctl_ops, vm, "kbc-data") ||
-	       io_bus_register(pio, 0x64, 1, &vm_sysctl_ops, vm, "kbc-cmd") ||
-	       io_bus_register(pio, 0x92, 1, &vm_sysctl_ops, vm, "port92") ||
-	       io_bus_register(pio, 0xcf8, 8, &vm_pci_ops, vm, "pci-config+reset") ||
-	       io_bus_register(pio, GUEST_PM_BASE, 16, &vm_acpi_pm_ops, vm, "acpi-pm") ||
-	       io_bus_register(pio, ACPI_PVPANIC_PORT, 1, &vm_pvpanic_ops, vm, "pvpanic") ||
-	       io_bus_register(&vm->mmio, LAPIC_MMIO_BASE, LAPIC_MMIO_SIZE, &vm_lapic_ops, vm, "lapic") ||
-	       io_bus_register(&vm->mmio, IOAPIC_MMIO_BASE, IOAPIC_MMIO_SIZE, &vm_ioapic_ops, vm, "ioapic");
+	return register_table(vm);
 }
 
 void vm_devices_power_button(struct vm *vm)
