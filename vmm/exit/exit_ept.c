@@ -1,9 +1,12 @@
 /*
  * EPT violations and misconfigurations (SDM Vol. 3, 28.3.3). A violation
- * inside a range a device registered on the VM's MMIO bus is emulated: the
- * instruction is fetched through the guest's page tables, decoded and
- * carried out against the device. Any other violation is an access outside
- * the guest's RAM: that guest ends with a report, nobody else is touched.
+ * inside the guest's RAM goes first to the memory-tracking hook
+ * (vmm/core/mem_track.c), where write-protected pages will be resolved. A
+ * violation inside a range a device registered on the VM's MMIO bus is
+ * emulated: the instruction is fetched through the guest's page tables,
+ * decoded and carried out against the device. Any other violation is an
+ * access outside the guest's RAM: that guest ends with a report, nobody
+ * else is touched.
  */
 #include "arch/x86/vmx.h"
 #include "lib/log.h"
@@ -11,6 +14,7 @@
 #include "vmm/exit/exit.h"
 #include "vmm/core/exitq.h"
 #include "vmm/exit/guest_access.h"
+#include "vmm/core/mem_track.h"
 #include "vmm/core/vm.h"
 #include "vmm/exit/vmcs_dump.h"
 
@@ -90,6 +94,9 @@ int handle_ept_violation(struct vcpu *v)
 	uint64_t gpa = vmcs_read64(VMCS_GUEST_PHYSICAL_ADDR);
 
 	v->exit.guest_phys = gpa;
+	if (vm_gpa_is_ram(v->vm, gpa, 1) &&
+	    mem_track_ept_violation(v, gpa, q) == MEM_TRACK_HANDLED)
+		return EXIT_RESUME;
 	if (io_bus_find(&v->vm->mmio, gpa, 1) && !exitq_ept_fetch(q))
 		return emulate_mmio(v, gpa);
 	vm_end(v->vm, VM_CRASHED,
