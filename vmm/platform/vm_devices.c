@@ -21,13 +21,26 @@
 
 /* ------------------------------------------------------ bus handlers --- */
 
-/* Byte-wide port models answer true when the port is theirs. */
+/* Models answer true when an access is theirs; the bus wants 0, or -1 for unclaimed. */
+static int claimed(bool ok)
+{
+	return ok ? 0 : -1;
+}
+
+/* The same for an access that may have reprogrammed one of the VM's timers. */
+static int claimed_timer(struct vcpu *v, bool ok)
+{
+	if (ok)
+		v->vm->timers_dirty = true;
+	return claimed(ok);
+}
+
+/* A byte-wide port model's read: the byte goes out in *value if the port was its. */
 static int byte_read(bool ok, uint8_t byte, uint64_t *value)
 {
-	if (!ok)
-		return -1;
-	*value = byte;
-	return 0;
+	if (ok)
+		*value = byte;
+	return claimed(ok);
 }
 
 static int debugcon_read(struct vcpu *v, void *debugcon, uint64_t port, unsigned size,
@@ -57,66 +70,53 @@ static int uart_read(struct vcpu *v, void *uart, uint64_t port, unsigned size, u
 
 static int uart_write(struct vcpu *v, void *uart, uint64_t port, unsigned size, uint64_t value)
 {
-	return size == 1 && vuart_io_write(uart, (uint16_t)port, (uint8_t)value) ? 0 : -1;
+	return claimed(size == 1 && vuart_io_write(uart, (uint16_t)port, (uint8_t)value));
 }
 
-static int pic_read(struct vcpu *v, void *pic, uint64_t port, unsigned size, uint64_t *value)
-{
-	uint8_t b = 0;
+/* The handlers of a byte-wide port model with NAME_io_read(state, port, &byte) and NAME_io_write(state, port, byte). */
+#define BYTE_PORT_HANDLERS(name)                                                                  \
+	static int name##_read(struct vcpu *v, void *state, uint64_t port, unsigned size,          \
+			       uint64_t *value)                                                    \
+	{                                                                                          \
+		uint8_t b = 0;                                                                     \
+                                                                                                   \
+		return byte_read(size == 1 && name##_io_read(state, (uint16_t)port, &b), b, value); \
+	}                                                                                          \
+	static int name##_write(struct vcpu *v, void *state, uint64_t port, unsigned size,         \
+				uint64_t value)                                                    \
+	{                                                                                          \
+		return claimed(size == 1 && name##_io_write(state, (uint16_t)port, (uint8_t)value));  \
+	}
 
-	return byte_read(size == 1 && pic_io_read(pic, (uint16_t)port, &b), b, value);
-}
-
-static int pic_write(struct vcpu *v, void *pic, uint64_t port, unsigned size, uint64_t value)
-{
-	return size == 1 && pic_io_write(pic, (uint16_t)port, (uint8_t)value) ? 0 : -1;
-}
+BYTE_PORT_HANDLERS(pic)
+BYTE_PORT_HANDLERS(sysctl) /* port 0x92, the 8042's reset line, and 0xcf9 through pci_read */
 
 static int pit_read(struct vcpu *v, void *pit, uint64_t port, unsigned size, uint64_t *value)
 {
 	uint8_t b = 0;
+	bool ok = size == 1 && pit_io_read(pit, (uint16_t)port, &b, vm_now_ns(v->vm));
 
-	if (byte_read(size == 1 && pit_io_read(pit, (uint16_t)port, &b, vm_now_ns(v->vm)), b,
-		      value))
-		return -1;
-	v->vm->timers_dirty = true;
-	return 0;
+	return byte_read(ok, b, value) ? -1 : claimed_timer(v, ok);
 }
 
 static int pit_write(struct vcpu *v, void *pit, uint64_t port, unsigned size, uint64_t value)
 {
-	if (size != 1 || !pit_io_write(pit, (uint16_t)port, (uint8_t)value, vm_now_ns(v->vm)))
-		return -1;
-	v->vm->timers_dirty = true;
-	return 0;
+	return claimed_timer(v, size == 1 && pit_io_write(pit, (uint16_t)port, (uint8_t)value,
+							   vm_now_ns(v->vm)));
 }
 
 static int rtc_read(struct vcpu *v, void *rtc, uint64_t port, unsigned size, uint64_t *value)
 {
 	uint8_t b = 0;
+	bool ok = size == 1 && rtc_io_read(rtc, (uint16_t)port, &b, vm_now_ns(v->vm));
 
-	return byte_read(size == 1 && rtc_io_read(rtc, (uint16_t)port, &b, vm_now_ns(v->vm)), b,
-			 value);
+	return byte_read(ok, b, value);
 }
 
 static int rtc_write(struct vcpu *v, void *rtc, uint64_t port, unsigned size, uint64_t value)
 {
-	if (size != 1 || !rtc_io_write(rtc, (uint16_t)port, (uint8_t)value, vm_now_ns(v->vm)))
-		return -1;
-	v->vm->timers_dirty = true;
-	return 0;
-}
-
-static int sysctl_read(struct vcpu *v, void *sysctl, uint64_t port, unsigned size, uint64_t *value)
-{
-	uint8_t b = 0;
-
-	return byte_read(size == 1 && sysctl_io_read(sysctl, (uint16_t)port, &b), b, value);
-}
-
-static int sysctl_write(struct vcpu *v, void *sysctl, uint64_t port, unsigned size, uint64_t value)
-{
-	return size == 1 && sysctl_io_write(sysctl, (uint16_t)port, (uint8_t)value) ? 0 : -1;
+	return claimed_timer(v, size == 1 && rtc_io_write(rtc, (uint16_t)port, (uint8_t)value,
+							   vm_now_ns(v->vm)));
 }
 
 /*
@@ -152,8 +152,7 @@ static int acpi_pm_read(struct vcpu *v, void *pm, uint64_t port, unsigned size, 
 
 static int acpi_pm_write(struct vcpu *v, void *pm, uint64_t port, unsigned size, uint64_t value)
 {
-	return acpi_pm_io_write(pm, (uint16_t)port, size, (uint32_t)value, vm_now_ns(v->vm)) ? 0
-											     : -1;
+	return claimed(acpi_pm_io_write(pm, (uint16_t)port, size, (uint32_t)value, vm_now_ns(v->vm)));
 }
 
 /*
