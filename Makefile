@@ -30,7 +30,8 @@ KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T link
 
 # vmm/ is layered in rooms, lowest first; a lower room never includes an
 # upper one (make layout-check, tests/layout/check-includes.sh):
-#   vmm/abi < vmm/dev < vmm/core < vmm/boot < vmm/platform < vmm/exit < vmm/mgmt < vmm/main.c
+#   vmm/abi < vmm/dev < vmm/core < vmm/boot < vmm/platform < vmm/exit < vmm/snapshot < vmm/mgmt
+#   < vmm/main.c
 # vmm/console/ is the console domain's own program (below) and includes
 # only vmm/abi/.
 KERNEL_C := \
@@ -45,7 +46,7 @@ KERNEL_C := \
 	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c vmm/dev/lapic.c vmm/dev/ioapic.c \
 	vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c \
 	vmm/core/vm.c vmm/core/vcpu_setup.c vmm/core/vcpu_regs.c vmm/core/sched.c vmm/core/inject.c \
-	vmm/core/vm_irq.c vmm/core/io_bus.c vmm/core/operator.c vmm/core/mem_track.c \
+	vmm/core/vm_irq.c vmm/core/io_bus.c vmm/core/operator.c vmm/core/mem_track.c vmm/core/vtpr.c \
 	vmm/boot/images.c vmm/boot/guest_boot.c vmm/boot/linux_boot.c vmm/boot/multiboot.c \
 	vmm/boot/guest_acpi.c vmm/boot/acpi_build.c \
 	vmm/platform/vm_devices.c \
@@ -180,7 +181,7 @@ HOST_LDLIBS := -lcmocka
 # binaries depend on every header, so a changed header rebuilds them.
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
 UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot \
-	hc_check create_spec line_edit cmd_parse xsave_layout
+	hc_check create_spec line_edit cmd_parse xsave_layout snap_format vtpr
 unit_decode_SRCS := vmm/exit/decode.c
 unit_guest_walk_SRCS := vmm/exit/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
@@ -200,6 +201,7 @@ unit_pit_SRCS := vmm/dev/pit.c
 unit_uart_SRCS := vmm/dev/uart.c
 unit_cpuid_policy_SRCS := vmm/exit/cpuid_policy.c
 unit_vmcs_check_SRCS := vmm/exit/vmcs_check.c
+unit_vtpr_SRCS := vmm/core/vtpr.c
 unit_linux_boot_SRCS := vmm/boot/linux_boot.c
 unit_multiboot_SRCS := vmm/boot/multiboot.c
 unit_lapic_SRCS := vmm/dev/lapic.c
@@ -214,6 +216,7 @@ unit_create_spec_SRCS := vmm/mgmt/create_spec.c boot/hvcfg.c lib/printf.c
 unit_line_edit_SRCS := vmm/console/line_edit.c
 unit_cmd_parse_SRCS := vmm/console/cmd_parse.c
 unit_xsave_layout_SRCS := arch/x86/xsave_layout.c
+unit_snap_format_SRCS := vmm/snapshot/snap_format.c lib/crc32c.c
 
 define unit_test_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(ALL_HEADERS)

@@ -6,7 +6,7 @@ set -e
 
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in gcc make binutils nasm gnu-efi mtools gdisk libcmocka-dev \
+for p in gcc libc6-dev make binutils nasm gnu-efi mtools gdisk libcmocka-dev \
 	qemu-system-x86 ovmf bochs bochsbios vgabios bochs-term; do
 	have_pkg "$p" || need="$need $p"
 done

@@ -2,7 +2,7 @@
 # The layering of vmm/, checked from every #include line: a lower room
 # never includes an upper one. The order, lowest first (README.md, "Layout"):
 #
-#   abi < dev < core < boot < platform < exit < mgmt < vmm/main.c
+#   abi < dev < core < boot < platform < exit < snapshot < mgmt < vmm/main.c
 #
 # vmm/console/ is a separate guest program: from the rest of vmm/ it may
 # include only vmm/abi/, and nothing else includes it. Outside vmm/, the
@@ -14,8 +14,8 @@
 ROOT=${1:-$(dirname "$0")/../..}
 cd "$ROOT" || exit 2
 
-ORDER="abi dev core boot platform exit mgmt main console"
-SHOWN="abi < dev < core < boot < platform < exit < mgmt < vmm/main.c; console: abi only"
+ORDER="abi dev core boot platform exit snapshot mgmt main console"
+SHOWN="abi < dev < core < boot < platform < exit < snapshot < mgmt < vmm/main.c; console: abi only"
 
 # Rank of a room, by its place in ORDER; empty for a folder not in it.
 rank() {

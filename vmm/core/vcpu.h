@@ -106,6 +106,8 @@ struct vcpu {
 	struct cpuid_answer cpuid_cache[VCPU_CPUID_BASIC + VCPU_CPUID_EXT]; /* see vmm/exit/exit_cpuid.c */
 	uint64_t cpuid_cache_valid;
 	void *fpu_area;         /* XSAVE area, valid while another vCPU holds the CPU */
+	void *vapic;            /* virtual-APIC page with the TPR shadow (VTPR at 0x80), else NULL */
+	uint32_t tpr_threshold; /* what VMCS_TPR_THRESHOLD holds */
 	uint64_t guest_msrs[7]; /* MSRs passed through but not switched by VMX (vmm/exit/msr.h) */
 
 	/* Statistics. */
@@ -115,6 +117,28 @@ struct vcpu {
 	uint32_t exit_tsc_min[EXIT_REASON_MAX + 1]; /* the fastest such handling (0: none yet) */
 	uint64_t run_tsc; /* host TSC ticks spent in the guest, for CPU shares */
 };
+
+/*
+ * With the TPR shadow the guest's CR8 reads and writes VTPR, bits 7:0 at
+ * offset 0x80 of the virtual-APIC page, without exiting (SDM 29.1.1,
+ * 29.3), and the LAPIC model's TPR is the same register: the page is read
+ * back into the model after every exit and written from it before every
+ * entry (vmm/vcpu_run.c). Only for a vCPU with a page (v->vapic).
+ */
+static inline volatile uint32_t *vcpu_vtpr(struct vcpu *v)
+{
+	return (volatile uint32_t *)((uint8_t *)v->vapic + LAPIC_REG_TPR);
+}
+
+static inline void vcpu_vtpr_load(struct vcpu *v)
+{
+	v->lapic.tpr = *vcpu_vtpr(v) & 0xffU;
+}
+
+static inline void vcpu_vtpr_store(struct vcpu *v)
+{
+	*vcpu_vtpr(v) = v->lapic.tpr;
+}
 
 /* Advances the guest's RIP past the instruction that exited. */
 static inline void vcpu_skip_insn(struct vcpu *v)

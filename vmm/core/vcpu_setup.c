@@ -17,6 +17,7 @@
 #include "vmm/core/hv.h"
 #include "vmm/core/sched.h"
 #include "vmm/core/vm.h"
+#include "vmm/core/vtpr.h"
 
 #define MSR_IA32_PAT 0x277U
 #define PAT_DEFAULT 0x0007040600070406ULL
@@ -59,11 +60,18 @@ static struct ctl_request requests[CTL_COUNT] = {
 
 static uint32_t ctl_value[CTL_COUNT];
 static const char *ctl_error;
+static bool refuse_tpr_shadow;
+
+void vcpu_refuse_tpr_shadow(void)
+{
+	refuse_tpr_shadow = true;
+}
 
 /*
  * Allowed settings (SDM A.3-A.5): low half = bits that must be 1, high half
  * = bits that may be 1. Asks for required|wanted, keeps what may be 1, adds
- * what must be 1.
+ * what must be 1. A guest's CR8 must never reach the physical TPR, so the
+ * primary controls then get the TPR shadow or CR8 exiting (vmm/core/vtpr.h).
  */
 static int compute_control(int i)
 {
@@ -77,6 +85,12 @@ static int compute_control(int i)
 		return -1;
 	}
 	ctl_value[i] = ((r->required | r->wanted) & may1) | must1;
+	if (i == CTL_PROC && refuse_tpr_shadow)
+		may1 &= ~CPU_USE_TPR_SHADOW;
+	if (i == CTL_PROC && vtpr_choose_controls(&ctl_value[i], must1, may1)) {
+		ctl_error = "TPR shadow or CR8-load and CR8-store exiting";
+		return -1;
+	}
 	return 0;
 }
 
@@ -93,7 +107,26 @@ int vcpu_check_controls(const char **why)
 	return 0;
 }
 
+bool vcpu_uses_tpr_shadow(void)
+{
+	return ctl_value[CTL_PROC] & CPU_USE_TPR_SHADOW;
+}
+
 static uint16_t next_vpid = 1;
+
+/* A page of the vCPU's, or NULL; phys_alloc_page() pages come zeroed. */
+static void *alloc_page_virt(void)
+{
+	uint64_t page = phys_alloc_page();
+
+	return page ? phys_to_virt(page) : NULL;
+}
+
+static void free_page_virt(void *page)
+{
+	if (page)
+		phys_free(virt_to_phys(page), 1);
+}
 
 struct vcpu *vcpu_create(struct vm *vm, uint32_t id)
 {
@@ -103,12 +136,14 @@ struct vcpu *vcpu_create(struct vm *vm, uint32_t id)
 	if (!v)
 		return NULL;
 	vmcs = phys_alloc_page();
-	v->fpu_area = phys_to_virt(phys_alloc_page()); /* zeroed: the reset state */
-	if (!vmcs || !v->fpu_area) {
+	v->fpu_area = alloc_page_virt(); /* zeroed: the reset state */
+	/* Zeroed too: VTPR 0, the TPR after reset. */
+	v->vapic = vcpu_uses_tpr_shadow() ? alloc_page_virt() : NULL;
+	if (!vmcs || !v->fpu_area || (vcpu_uses_tpr_shadow() && !v->vapic)) {
 		if (vmcs)
 			phys_free(vmcs, 1);
-		if (v->fpu_area)
-			phys_free(virt_to_phys(v->fpu_area), 1);
+		free_page_virt(v->fpu_area);
+		free_page_virt(v->vapic);
 		kfree(v);
 		return NULL;
 	}
@@ -136,7 +171,8 @@ void vcpu_free(struct vcpu *v)
 	sched_forget_vcpu(v);
 	vmcs_clear(v->vmcs_phys);
 	phys_free(v->vmcs_phys, 1);
-	phys_free(virt_to_phys(v->fpu_area), 1);
+	free_page_virt(v->fpu_area);
+	free_page_virt(v->vapic);
 	kfree(v);
 }
 
@@ -307,6 +343,13 @@ int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 		vmcs_write16(VMCS_VPID, v->vpid);
 	if (ctl_value[CTL_PROC2] & CPU2_ENABLE_XSAVES)
 		vmcs_write64(VMCS_XSS_EXITING_BITMAP, 0);
+	if (v->vapic) {
+		/* VM entry checks the threshold against VTPR[7:4] (SDM 26.2.1.1): 0 always passes. */
+		vmcs_write64(VMCS_VIRTUAL_APIC_ADDR, virt_to_phys(v->vapic));
+		vmcs_write32(VMCS_TPR_THRESHOLD, 0);
+		v->tpr_threshold = 0;
+		vcpu_vtpr_store(v);
+	}
 	vcpu_setup_host_state();
 	v->host_cpu = (int32_t)cpu_index();
 	v->vmcs_active = true;

@@ -22,8 +22,14 @@ int vcpu_setup_vmcs(struct vcpu *v, const char **why);
 /* Writes this CPU's host state into the current VMCS (a vCPU first run on another CPU than its creator's). */
 void vcpu_setup_host_state(void);
 
+/* Before vcpu_check_controls: do without the TPR shadow even if the CPU has it (a test knob). */
+void vcpu_refuse_tpr_shadow(void);
+
 /* Checks the controls this CPU offers once at boot; 0 ok, -1 with *why. */
 int vcpu_check_controls(const char **why);
+
+/* Whether CR8 goes to a virtual-APIC page (else CR8 loads and stores exit); valid after vcpu_check_controls. */
+bool vcpu_uses_tpr_shadow(void);
 
 /* The controls as computed (for exit handlers that toggle window exiting). */
 uint32_t vcpu_proc_controls(void);

@@ -62,6 +62,16 @@ static int handle_interrupt_window(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+static int handle_tpr_below_threshold(struct vcpu *v)
+{
+	/*
+	 * The guest lowered CR8 below an interrupt it held back. A trap: RIP
+	 * is already past the MOV. The TPR was read back from the
+	 * virtual-APIC page on this exit; inject.c delivers the interrupt.
+	 */
+	return EXIT_RESUME;
+}
+
 static int handle_triple_fault(struct vcpu *v)
 {
 	vm_end(v->vm, VM_CRASHED, "triple fault on vCPU %u at RIP 0x%llx", v->id,
@@ -174,6 +184,7 @@ static const struct exit_entry exit_table[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_MWAIT] = { handle_ud_instruction, "mwait" },
 	[EXIT_REASON_MONITOR] = { handle_ud_instruction, "monitor" },
 	[EXIT_REASON_MACHINE_CHECK] = { handle_entry_failure, "machine-check" },
+	[EXIT_REASON_TPR_BELOW_THRESHOLD] = { handle_tpr_below_threshold, "tpr-below-threshold" },
 	[EXIT_REASON_EPT_VIOLATION] = { handle_ept_violation, "ept-violation" },
 	[EXIT_REASON_EPT_MISCONFIG] = { handle_ept_misconfig, "ept-misconfig" },
 	[EXIT_REASON_INVEPT] = { handle_vmx_instruction, "invept" },

@@ -3,7 +3,9 @@
  * CR4 exit only when the guest changes a bit the hypervisor owns (CR0.NE,
  * CR4.VMXE: VMX forces them on under the guest's feet), or on CLTS/LMSW of
  * such a bit; CR3 exits only if the CPU cannot drop CR3 exiting. The guest
- * sees its own values through the read shadows.
+ * sees its own values through the read shadows. CR8 exits only where the
+ * CPU has no TPR shadow (vmm/core/vtpr.h): it is emulated against the vCPU's
+ * virtual LAPIC, never the CPU's own TPR.
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/vmx.h"
@@ -78,6 +80,17 @@ static int emulate_cr4_write(struct vcpu *v, uint64_t value)
 	return EXIT_RESUME;
 }
 
+/* MOV to CR8 (SDM 10.8.6.1): bits 63:4 are reserved; a lower TPR may let an interrupt through at once. */
+static int emulate_cr8_write(struct vcpu *v, uint64_t value)
+{
+	if (lapic_write_cr8(&v->lapic, value)) {
+		vcpu_inject_gp(v);
+		return EXIT_RESUME;
+	}
+	vcpu_skip_insn(v);
+	return EXIT_RESUME;
+}
+
 int handle_cr_access(struct vcpu *v)
 {
 	uint64_t q = v->exit.qualification;
@@ -95,10 +108,17 @@ int handle_cr_access(struct vcpu *v)
 			vcpu_skip_insn(v);
 			return EXIT_RESUME;
 		}
+		if (cr == 8)
+			return emulate_cr8_write(v, vcpu_gpr(v, gpr));
 		break;
 	case CR_TYPE_MOV_FROM:
 		if (cr == 3) {
 			vcpu_set_gpr(v, gpr, vmcs_read64(VMCS_GUEST_CR3));
+			vcpu_skip_insn(v);
+			return EXIT_RESUME;
+		}
+		if (cr == 8) {
+			vcpu_set_gpr(v, gpr, lapic_read_cr8(&v->lapic));
 			vcpu_skip_insn(v);
 			return EXIT_RESUME;
 		}

@@ -8,6 +8,10 @@
  * next timer interrupt, so a guest spinning with interrupts enabled gets
  * its ticks on time. The VM's lock is held everywhere but in the guest, so
  * the vCPUs of one VM on several CPUs handle their exits one at a time.
+ * With the TPR shadow, the guest's CR8 changes the virtual-APIC page
+ * behind our back: it is read back after each exit and written before
+ * each entry, so the LAPIC model's TPR is right whenever the guest is not
+ * running.
  */
 #include "vmm/core/sched_cpu.h"
 
@@ -118,6 +122,30 @@ static void arm_preemption_timer(struct vcpu *v, uint64_t deadline)
 	vmcs_write32(VMCS_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffULL ? 0xffffffffU : (uint32_t)ticks);
 }
 
+/*
+ * The virtual TPR and the TPR threshold for the next entry. An interrupt
+ * the TPR alone holds back sets the threshold to its priority class, so
+ * that a MOV to CR8 below it exits (TPR below threshold, SDM 29.1.2) and
+ * the interrupt is injected then; lapic_tpr_threshold() never exceeds
+ * VTPR[7:4], as VM entry requires (SDM 26.2.1.1).
+ */
+static void vtpr_before_entry(struct vcpu *v)
+{
+	uint32_t threshold;
+
+	if (!v->vapic)
+		return;
+	vcpu_vtpr_store(v);
+	/* The common case, on every entry: TPR class 0 holds nothing back. */
+	if (!(v->lapic.tpr & 0xf0U) && !v->tpr_threshold)
+		return;
+	threshold = lapic_tpr_threshold(&v->lapic);
+	if (threshold != v->tpr_threshold) {
+		vmcs_write32(VMCS_TPR_THRESHOLD, threshold);
+		v->tpr_threshold = threshold;
+	}
+}
+
 static void entry_failed(struct vcpu *v, int rc)
 {
 	uint32_t err = rc == 2 ? vmcs_read32(VMCS_VM_INSTRUCTION_ERROR) : 0;
@@ -127,7 +155,10 @@ static void entry_failed(struct vcpu *v, int rc)
 			  v->id, v->launched ? "VMRESUME" : "VMLAUNCH", err, vmx_insn_error_name(err));
 	else
 		log_error("guest %s vCPU %u: VM entry failed: no valid VMCS", v->vm->name, v->id);
-	vmcs_dump(v, "VM entry failed");
+	if (rc == 2 && err == VMXERR_ENTRY_INVALID_CONTROL)
+		vmcs_dump_entry_failure(v); /* names the control field at fault, if it is one we check */
+	else
+		vmcs_dump(v, "VM entry failed");
 	vm_end(v->vm, VM_CRASHED, "VM entry failed (%s)",
 	       rc == 2 ? vmx_insn_error_name(err) : "VMfailInvalid");
 }
@@ -169,6 +200,7 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 		next_irq = vm_devices_update_if_due(vm, rdtsc());
 		write_back_state(v);
 		inject_before_entry(v);
+		vtpr_before_entry(v);
 		spin_unlock(&vm->lock);
 		arm_preemption_timer(v, next_irq < slice_end ? next_irq : slice_end);
 		start = rdtsc();
@@ -178,6 +210,12 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 		exited_at = rdtsc();
 		v->run_tsc += exited_at - start;
 		spin_lock(&vm->lock);
+		/*
+		 * An INIT from another vCPU while this one ran has reset its
+		 * LAPIC, TPR included: what the guest left in the page is void.
+		 */
+		if (v->vapic && v->state != VCPU_WAIT_SIPI)
+			vcpu_vtpr_load(v);
 		if (rc) {
 			entry_failed(v, rc);
 			goto out;

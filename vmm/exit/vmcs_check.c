@@ -219,6 +219,37 @@ static bool usable(const struct vmcs_segment *seg)
 	return !(seg->ar & AR_UNUSABLE);
 }
 
+/* 26.2.1.1: the TPR shadow, its virtual-APIC page and the TPR threshold. */
+static void check_tpr_shadow(struct checker *ck)
+{
+	const struct vmcs_guest_state *s = ck->s;
+	bool vid = s->proc2_ctls & CPU2_VIRTUAL_INTR_DELIVERY;
+
+	if (!(s->proc_ctls & CPU_USE_TPR_SHADOW)) {
+		if (s->proc2_ctls &
+		    (CPU2_VIRTUALIZE_X2APIC | CPU2_APIC_REGISTER_VIRT | CPU2_VIRTUAL_INTR_DELIVERY))
+			REPORT(ck, PROC_BASED_CTLS2,
+			       "x2APIC mode, APIC-register virtualization or virtual-interrupt delivery "
+			       "without use TPR shadow",
+			       0, 0);
+		return;
+	}
+	if (s->virtual_apic_addr & 0xfffU)
+		REPORT(ck, VIRTUAL_APIC_ADDR, "%x is not 4 KiB aligned", s->virtual_apic_addr, 0);
+	else if (beyond_phys(ck, s->virtual_apic_addr))
+		REPORT(ck, VIRTUAL_APIC_ADDR, "%x is beyond the physical-address width",
+		       s->virtual_apic_addr, 0);
+	if (vid)
+		return;
+	if (s->tpr_threshold & ~0xfU)
+		REPORT(ck, TPR_THRESHOLD, "%x has bits 31:4 set (must be 0 without virtual-interrupt delivery)",
+		       s->tpr_threshold, 0);
+	else if (!(s->proc2_ctls & CPU2_VIRTUALIZE_APIC_ACCESSES) &&
+		 s->tpr_threshold > (uint32_t)(s->vtpr >> 4))
+		REPORT(ck, TPR_THRESHOLD, "%u is above VTPR[7:4] %u (the virtual-APIC page's TPR)",
+		       s->tpr_threshold, s->vtpr >> 4);
+}
+
 /* 26.2.1.1 and 26.2.1.3: the control checks whose outcome depends on guest state. */
 static void check_controls(struct checker *ck)
 {
@@ -229,6 +260,7 @@ static void check_controls(struct checker *ck)
 	if ((s->proc2_ctls & CPU2_UNRESTRICTED_GUEST) && !(s->proc2_ctls & CPU2_ENABLE_EPT))
 		REPORT(ck, PROC_BASED_CTLS2, "unrestricted guest (bit 7) needs enable EPT (bit 1)",
 		       0, 0);
+	check_tpr_shadow(ck);
 	if (!(info & INTR_INFO_VALID))
 		return;
 	type = INTR_INFO_TYPE(info);

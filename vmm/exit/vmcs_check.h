@@ -1,8 +1,9 @@
 /*
  * A software copy of the VM-entry checks on guest state (SDM Vol. 3C,
- * 26.3.1.1-26.3.1.5) and of the control checks that depend on it (26.2),
- * so that a failed VM entry names the field at fault instead of the CPU's
- * bare "invalid guest state".
+ * 26.3.1.1-26.3.1.5), of the control checks that depend on it (26.2), and
+ * of those on the TPR shadow (26.2.1.1), so that a failed VM entry names
+ * the field at fault instead of the CPU's bare "invalid guest state" or
+ * "invalid control field(s)".
  *
  * Pure: the caller reads the VMCS into struct vmcs_guest_state (VMX root,
  * after the failed entry), so the checker also runs in host unit tests.
@@ -30,7 +31,11 @@ struct vmcs_guest_state {
 	uint32_t interruptibility, activity, sysenter_cs;
 	uint64_t sysenter_esp, sysenter_eip;
 	/* proc2_ctls: 0 when "activate secondary controls" is off, as the CPU reads it. */
-	uint32_t entry_ctls, proc2_ctls, entry_intr_info;
+	uint32_t entry_ctls, proc_ctls, proc2_ctls, entry_intr_info;
+	/* With "use TPR shadow": its fields, and VTPR (byte 0x80 of that page) as the caller read it. */
+	uint64_t virtual_apic_addr;
+	uint32_t tpr_threshold;
+	uint8_t vtpr;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1; /* the CPU's IA32_VMX_CR*_FIXED* MSRs */
 	uint32_t phys_addr_bits; /* CPUID.80000008H:EAX[7:0] */
 };

@@ -20,7 +20,7 @@ static void read_segment(unsigned idx, struct vmcs_segment *s)
 	s->ar = (uint32_t)vmcs_read_raw(VMCS_GUEST_ES_AR + 2 * idx);
 }
 
-static void read_guest_state(struct vmcs_guest_state *s)
+static void read_guest_state(struct vcpu *v, struct vmcs_guest_state *s)
 {
 	struct vmcs_segment *segs[8] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs, &s->ldtr, &s->tr };
 	unsigned i;
@@ -49,7 +49,16 @@ static void read_guest_state(struct vmcs_guest_state *s)
 	s->sysenter_esp = vmcs_read64(VMCS_GUEST_IA32_SYSENTER_ESP);
 	s->sysenter_eip = vmcs_read64(VMCS_GUEST_IA32_SYSENTER_EIP);
 	s->entry_ctls = vmcs_read32(VMCS_ENTRY_CTLS);
-	s->proc2_ctls = vmcs_read32(VMCS_PROC_BASED_CTLS2);
+	s->proc_ctls = vmcs_read32(VMCS_PROC_BASED_CTLS);
+	s->proc2_ctls = (s->proc_ctls & CPU_ACTIVATE_SECONDARY_CTLS)
+				? vmcs_read32(VMCS_PROC_BASED_CTLS2)
+				: 0;
+	if (s->proc_ctls & CPU_USE_TPR_SHADOW) {
+		s->virtual_apic_addr = vmcs_read64(VMCS_VIRTUAL_APIC_ADDR);
+		s->tpr_threshold = vmcs_read32(VMCS_TPR_THRESHOLD);
+		/* Our own page, not whatever the field may have been broken to. */
+		s->vtpr = v->vapic ? (uint8_t)*vcpu_vtpr(v) : 0;
+	}
 	s->entry_intr_info = vmcs_read32(VMCS_ENTRY_INTR_INFO);
 	s->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
 	s->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
@@ -60,9 +69,9 @@ static void read_guest_state(struct vmcs_guest_state *s)
 
 void vmcs_dump(struct vcpu *v, const char *why)
 {
-	struct vmcs_guest_state s;
+	struct vmcs_guest_state s = { 0 };
 
-	read_guest_state(&s);
+	read_guest_state(v, &s);
 	log_error("guest %s vCPU %u: %s; VMCS guest state:", v->vm->name, v->id, why);
 	log_error("  RIP %016llx RSP %016llx RFLAGS %016llx", (unsigned long long)s.rip,
 		  (unsigned long long)s.rsp, (unsigned long long)s.rflags);
@@ -82,10 +91,10 @@ void vmcs_dump(struct vcpu *v, const char *why)
 void vmcs_dump_entry_failure(struct vcpu *v)
 {
 	struct vmcs_problem problems[MAX_PROBLEMS];
-	struct vmcs_guest_state s;
+	struct vmcs_guest_state s = { 0 };
 	int n, i;
 
-	read_guest_state(&s);
+	read_guest_state(v, &s);
 	n = vmcs_check_guest_state(&s, problems, MAX_PROBLEMS);
 	if (n == 0)
 		log_error("guest %s vCPU %u: VM entry failed, but no guest-state rule we check is broken",
