@@ -123,7 +123,7 @@ struct vcpu {
  * offset 0x80 of the virtual-APIC page, without exiting (SDM 29.1.1,
  * 29.3), and the LAPIC model's TPR is the same register: the page is read
  * back into the model after every exit and written from it before every
- * entry (vmm/vcpu_run.c). Only for a vCPU with a page (v->vapic).
+ * entry (vmm/exit/vcpu_run.c). Only for a vCPU with a page (v->vapic).
  */
 static inline volatile uint32_t *vcpu_vtpr(struct vcpu *v)
 {
