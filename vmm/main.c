@@ -26,13 +26,13 @@
 #include "mm/phys.h"
 #include "arch/x86/fpu.h"
 #include "arch/x86/vmx.h"
-#include "vmm/hv.h"
-#include "vmm/images.h"
-#include "vmm/msr.h"
-#include "vmm/sched.h"
-#include "vmm/stats.h"
-#include "vmm/vcpu_setup.h"
-#include "vmm/vm.h"
+#include "vmm/core/hv.h"
+#include "vmm/boot/images.h"
+#include "vmm/exit/msr.h"
+#include "vmm/core/sched.h"
+#include "vmm/exit/stats.h"
+#include "vmm/core/vcpu_setup.h"
+#include "vmm/core/vm.h"
 
 #define MiB (1024ULL * 1024)
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests of vmm/vmcs_check.c: three consistent guest states (real mode
+ * Unit tests of vmm/exit/vmcs_check.c: three consistent guest states (real mode
  * under unrestricted guest, 64-bit, virtual-8086) pass; then one rule
  * broken at a time must be reported against the right VMCS field. Runs on
  * the host under cmocka.
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "arch/x86/vmcs_fields.h"
-#include "vmm/vmcs_check.h"
+#include "vmm/exit/vmcs_check.h"
 
 #define BIT64(n) (1ULL << (n))
 #define CR0_PE BIT64(0)

@@ -1,5 +1,5 @@
 /*
- * Unit tests of vmm/vtpr.c: the CR8 controls chosen from the capability
+ * Unit tests of vmm/core/vtpr.c: the CR8 controls chosen from the capability
  * MSR's allowed settings. Whatever the CPU offers, CR8 must end up either
  * shadowed or exiting, never both off. Runs on the host under cmocka.
  */
@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "arch/x86/vmcs_fields.h"
-#include "vmm/vtpr.h"
+#include "vmm/core/vtpr.h"
 
 #define CR8_EXITS (CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING)
 #define BASE (CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY_CTLS)
