@@ -54,7 +54,7 @@ KERNEL_C := \
 	vmm/exit/exit_ept.c vmm/exit/msr.c vmm/exit/vmcs_dump.c vmm/exit/vmcs_check.c \
 	vmm/exit/cpuid_policy.c vmm/exit/guest_access.c vmm/exit/guest_walk.c vmm/exit/decode.c \
 	vmm/exit/stats.c \
-	vmm/snapshot/snap_format.c \
+	vmm/snapshot/snap_format.c vmm/snapshot/snap_fields.c \
 	vmm/mgmt/hypercall.c vmm/mgmt/mgmt.c vmm/mgmt/hc_check.c vmm/mgmt/create_spec.c \
 	vmm/main.c
 
@@ -217,7 +217,7 @@ unit_create_spec_SRCS := vmm/mgmt/create_spec.c boot/hvcfg.c lib/printf.c
 unit_line_edit_SRCS := vmm/console/line_edit.c
 unit_cmd_parse_SRCS := vmm/console/cmd_parse.c
 unit_xsave_layout_SRCS := arch/x86/xsave_layout.c
-unit_snap_format_SRCS := vmm/snapshot/snap_format.c lib/crc32c.c
+unit_snap_format_SRCS := vmm/snapshot/snap_format.c vmm/snapshot/snap_fields.c lib/crc32c.c
 
 define unit_test_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(ALL_HEADERS)
