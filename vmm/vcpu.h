@@ -117,7 +117,9 @@ struct vcpu {
 	struct cpuid_answer cpuid_cache[VCPU_CPUID_BASIC + VCPU_CPUID_EXT]; /* see vmm/exit_cpuid.c */
 	uint64_t cpuid_cache_valid;
 	void *fpu_area;         /* XSAVE area, valid while another vCPU holds the CPU */
-	uint64_t guest_msrs[7]; /* MSRs passed through but not switched by VMX (vmm/msr.h) */
+	uint64_t guest_msrs[6]; /* MSRs passed through but not switched by VMX (vmm/msr.h) */
+	uint64_t spec_ctrl;     /* IA32_SPEC_CTRL while the host runs (vmm/msr.c) */
+	uint64_t pat;           /* IA32_PAT where it is emulated (no PAT load/save controls) */
 
 	/* Statistics. */
 	uint64_t exits_total;

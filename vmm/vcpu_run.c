@@ -176,7 +176,9 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 		start = rdtsc();
 		if (exited_at && last_reason <= EXIT_REASON_MAX)
 			account_exit(v, last_reason, start - exited_at);
+		msr_enter_guest(v);
 		rc = vmx_enter(&v->regs, v->launched);
+		msr_exit_guest(v);
 		exited_at = rdtsc();
 		v->run_tsc += exited_at - start;
 		spin_lock(&vm->lock);
