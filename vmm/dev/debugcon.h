@@ -18,9 +18,7 @@ struct debugcon {
 	uint64_t bytes;
 };
 
-/* What an IN of `size` bytes (1, 2, 4) reads. */
-uint64_t debugcon_io_read(unsigned size);
-/* An OUT: its low byte is console output. */
-void debugcon_io_write(struct debugcon *d, uint64_t value);
+struct io_ops;
+extern const struct io_ops debugcon_ops;
 
 #endif
