@@ -8,6 +8,7 @@
  */
 #include "vmm/linux_boot.h"
 
+#include "lib/le_bytes.h"
 #include "lib/string.h"
 
 /* Setup header, boot.rst "THE REAL-MODE KERNEL HEADER": file offsets, which
@@ -68,39 +69,6 @@
 #define MiB (1ULL << 20)
 #define PAGE_MASK 0xfffULL
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* a + b, or UINT64_MAX when that overflows. */
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -157,15 +125,15 @@ static int check_header(const uint8_t *file, size_t size, const char **why)
 		*why = "not a bzImage: shorter than a setup header";
 		return -1;
 	}
-	if (get16(file + HDR_BOOT_FLAG) != BOOT_FLAG_MAGIC) {
+	if (le_load16(file + HDR_BOOT_FLAG) != BOOT_FLAG_MAGIC) {
 		*why = "not a bzImage: no 0xAA55 boot flag at 0x1FE";
 		return -1;
 	}
-	if (get32(file + HDR_HEADER) != HDRS_MAGIC) {
+	if (le_load32(file + HDR_HEADER) != HDRS_MAGIC) {
 		*why = "not a bzImage: no HdrS signature";
 		return -1;
 	}
-	if (get16(file + HDR_VERSION) < PROTO_2_12) {
+	if (le_load16(file + HDR_VERSION) < PROTO_2_12) {
 		*why = "boot protocol older than 2.12: no 64-bit entry point";
 		return -1;
 	}
@@ -177,7 +145,7 @@ static int check_header(const uint8_t *file, size_t size, const char **why)
 		*why = "corrupt setup header: its length (the jump at 0x200) is out of range";
 		return -1;
 	}
-	if (!(get16(file + HDR_XLOADFLAGS) & XLF_KERNEL_64)) {
+	if (!(le_load16(file + HDR_XLOADFLAGS) & XLF_KERNEL_64)) {
 		*why = "not a 64-bit kernel: xloadflags lacks XLF_KERNEL_64";
 		return -1;
 	}
@@ -194,8 +162,8 @@ static int check_header(const uint8_t *file, size_t size, const char **why)
 static int choose_load(const uint8_t *file, uint64_t need, uint64_t ram_bytes, uint64_t *load,
 		       const char **why)
 {
-	uint64_t pref = get64(file + HDR_PREF_ADDRESS);
-	uint64_t align = get32(file + HDR_KERNEL_ALIGNMENT);
+	uint64_t pref = le_load64(file + HDR_PREF_ADDRESS);
+	uint64_t align = le_load32(file + HDR_KERNEL_ALIGNMENT);
 
 	if (!file[HDR_RELOCATABLE]) {
 		if (!pref) {
@@ -238,7 +206,7 @@ int linux_parse(const uint8_t *file, size_t size, uint64_t ram_bytes, struct lin
 	if (check_header(file, size, why))
 		return -1;
 	memset(&img, 0, sizeof(img));
-	img.version = get16(file + HDR_VERSION);
+	img.version = le_load16(file + HDR_VERSION);
 
 	/* boot.rst "setup_sects": 0 means 4; the boot sector adds one more. */
 	sects = file[HDR_SETUP_SECTS] ? file[HDR_SETUP_SECTS] : 4;
@@ -250,7 +218,7 @@ int linux_parse(const uint8_t *file, size_t size, uint64_t ram_bytes, struct lin
 	}
 	/* syssize counts 16-byte paragraphs (2.04+). Debian signs its kernels,
 	 * which appends a signature after them: copy only what syssize says. */
-	sys_bytes = (uint64_t)get32(file + HDR_SYSSIZE) * 16;
+	sys_bytes = (uint64_t)le_load32(file + HDR_SYSSIZE) * 16;
 	if (!sys_bytes)
 		sys_bytes = size - img.setup_size;
 	if (sys_bytes > size - img.setup_size) {
@@ -259,14 +227,14 @@ int linux_parse(const uint8_t *file, size_t size, uint64_t ram_bytes, struct lin
 	}
 	img.kernel_size = sys_bytes;
 
-	img.init_size = get32(file + HDR_INIT_SIZE);
+	img.init_size = le_load32(file + HDR_INIT_SIZE);
 	if (img.init_size < img.kernel_size)
 		img.init_size = img.kernel_size;
 	if (choose_load(file, img.init_size, ram_bytes, &img.load_gpa, why))
 		return -1;
 	img.entry64_gpa = img.load_gpa + LINUX_ENTRY64_OFFSET;
-	img.cmdline_max = img.version >= PROTO_2_06 ? get32(file + HDR_CMDLINE_SIZE) : OLD_CMDLINE_MAX;
-	img.initrd_addr_max = get32(file + HDR_INITRD_ADDR_MAX);
+	img.cmdline_max = img.version >= PROTO_2_06 ? le_load32(file + HDR_CMDLINE_SIZE) : OLD_CMDLINE_MAX;
+	img.initrd_addr_max = le_load32(file + HDR_INITRD_ADDR_MAX);
 	*out = img;
 	return 0;
 }
@@ -346,16 +314,16 @@ static int build_e820(uint8_t *zp, const struct linux_boot_layout *l)
 		type = e820_type_at(l, cur);
 		if (type && n && type == last_type && end == cur) {
 			end = next;
-			put64(e - E820_ENTRY_SIZE + 8, end - start);
+			le_store64(e - E820_ENTRY_SIZE + 8, end - start);
 		} else if (type) {
 			if (n == LINUX_E820_MAX)
 				return -1;
 			start = cur;
 			end = next;
 			last_type = type;
-			put64(e, start);
-			put64(e + 8, end - start);
-			put32(e + 16, type);
+			le_store64(e, start);
+			le_store64(e + 8, end - start);
+			le_store32(e + 16, type);
 			e += E820_ENTRY_SIZE;
 			n++;
 		}
@@ -407,7 +375,7 @@ static int check_layout(const uint8_t *file, const struct linux_image *img,
 			return -1;
 		/* GRUB and kexec read XLF_CAN_BE_LOADED_ABOVE_4G as lifting
 		 * initrd_addr_max too; the kernel takes ext_ramdisk_image then. */
-		if (!(get16(file + HDR_XLOADFLAGS) & XLF_CAN_BE_LOADED_ABOVE_4G) &&
+		if (!(le_load16(file + HDR_XLOADFLAGS) & XLF_CAN_BE_LOADED_ABOVE_4G) &&
 		    !fits_below(l->initrd_gpa, l->initrd_size, initrd_limit))
 			return -1;
 	}
@@ -433,21 +401,21 @@ int linux_build_boot_params(uint8_t zero_page[LINUX_ZERO_PAGE_SIZE], const uint8
 	/* boot.rst "DETAILS OF HEADER FIELDS", the fields marked "write". */
 	zp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
 	zp[HDR_LOADFLAGS] = LOADED_HIGH | CAN_USE_HEAP;
-	put16(zp + HDR_HEAP_END_PTR, HEAP_END_PTR);
-	put32(zp + HDR_CODE32_START, (uint32_t)img->load_gpa);
-	put64(zp + HDR_SETUP_DATA, 0); /* no setup_data list, whatever the file holds */
+	le_store16(zp + HDR_HEAP_END_PTR, HEAP_END_PTR);
+	le_store32(zp + HDR_CODE32_START, (uint32_t)img->load_gpa);
+	le_store64(zp + HDR_SETUP_DATA, 0); /* no setup_data list, whatever the file holds */
 
-	put32(zp + HDR_CMD_LINE_PTR, (uint32_t)layout->cmdline_gpa);
-	put32(zp + BP_EXT_CMD_LINE_PTR, (uint32_t)(layout->cmdline_gpa >> 32));
+	le_store32(zp + HDR_CMD_LINE_PTR, (uint32_t)layout->cmdline_gpa);
+	le_store32(zp + BP_EXT_CMD_LINE_PTR, (uint32_t)(layout->cmdline_gpa >> 32));
 	if (layout->initrd_size) {
-		put32(zp + HDR_RAMDISK_IMAGE, (uint32_t)layout->initrd_gpa);
-		put32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(layout->initrd_gpa >> 32));
-		put32(zp + HDR_RAMDISK_SIZE, (uint32_t)layout->initrd_size);
-		put32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)(layout->initrd_size >> 32));
+		le_store32(zp + HDR_RAMDISK_IMAGE, (uint32_t)layout->initrd_gpa);
+		le_store32(zp + BP_EXT_RAMDISK_IMAGE, (uint32_t)(layout->initrd_gpa >> 32));
+		le_store32(zp + HDR_RAMDISK_SIZE, (uint32_t)layout->initrd_size);
+		le_store32(zp + BP_EXT_RAMDISK_SIZE, (uint32_t)(layout->initrd_size >> 32));
 	}
 	/* zero-page.rst: acpi_rsdp_addr at 0x070 (the 2.14 header field is
 	 * burnt: boot.rst "Protocol 2.14"). 0 lets the kernel scan for it. */
-	put64(zp + BP_ACPI_RSDP_ADDR, layout->acpi_rsdp_gpa);
+	le_store64(zp + BP_ACPI_RSDP_ADDR, layout->acpi_rsdp_gpa);
 
 	if (build_e820(zp, layout)) {
 		memset(zp, 0, LINUX_ZERO_PAGE_SIZE);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "lib/le_bytes.h"
 #include "lib/string.h"
 
 /* ELF32 (System V gABI, i386 psABI): just what section 3.1 needs. */
@@ -37,30 +38,6 @@
 #define MB_MMAP_ENTRIES 3
 #define MB_MIB 0x100000ULL
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 static int mb_fail(const char **why, const char *msg)
 {
 	*why = msg;
@@ -82,9 +59,9 @@ static long mb_find_header(const uint8_t *file, size_t size, const char **why)
 	for (off = 0; off + MB_HDR_CHECKSUM + 4 <= limit; off += MB_HEADER_ALIGN) {
 		const uint8_t *h = file + off;
 
-		if (get32(h + MB_HDR_MAGIC) != MB_HEADER_MAGIC)
+		if (le_load32(h + MB_HDR_MAGIC) != MB_HEADER_MAGIC)
 			continue;
-		if ((uint32_t)(MB_HEADER_MAGIC + get32(h + MB_HDR_FLAGS) + get32(h + MB_HDR_CHECKSUM)) == 0)
+		if ((uint32_t)(MB_HEADER_MAGIC + le_load32(h + MB_HDR_FLAGS) + le_load32(h + MB_HDR_CHECKSUM)) == 0)
 			return (long)off;
 		bad_checksum = true;
 	}
@@ -98,11 +75,11 @@ static int mb_parse_address(const uint8_t *file, size_t size, size_t hdr_off, st
 			    const char **why)
 {
 	const uint8_t *h = file + hdr_off;
-	uint64_t header_addr = get32(h + MB_HDR_HEADER_ADDR);
-	uint64_t load_addr = get32(h + MB_HDR_LOAD_ADDR);
-	uint64_t load_end_addr = get32(h + MB_HDR_LOAD_END_ADDR);
-	uint64_t bss_end_addr = get32(h + MB_HDR_BSS_END_ADDR);
-	uint64_t entry_addr = get32(h + MB_HDR_ENTRY_ADDR);
+	uint64_t header_addr = le_load32(h + MB_HDR_HEADER_ADDR);
+	uint64_t load_addr = le_load32(h + MB_HDR_LOAD_ADDR);
+	uint64_t load_end_addr = le_load32(h + MB_HDR_LOAD_END_ADDR);
+	uint64_t bss_end_addr = le_load32(h + MB_HDR_BSS_END_ADDR);
+	uint64_t entry_addr = le_load32(h + MB_HDR_ENTRY_ADDR);
 	struct mb_segment *s = &out->segments[0];
 
 	if (hdr_off + MB_HDR_SIZE_ADDRESS > MB_HEADER_SEARCH || hdr_off + MB_HDR_SIZE_ADDRESS > size)
@@ -149,13 +126,13 @@ static int mb_elf_ident_ok(const uint8_t *file, size_t size, const char **why)
 		return mb_fail(why, "a Multiboot image without address fields (flags bit 16) must be ELF");
 	if (file[4] != ELF_CLASS32 || file[5] != ELF_DATA2LSB)
 		return mb_fail(why, "a Multiboot ELF image must be 32-bit little-endian (ELFCLASS32)");
-	if (file[6] != ELF_EV_CURRENT || get32(file + ELF32_E_VERSION) != ELF_EV_CURRENT)
+	if (file[6] != ELF_EV_CURRENT || le_load32(file + ELF32_E_VERSION) != ELF_EV_CURRENT)
 		return mb_fail(why, "unknown ELF version (1 expected)");
-	if (get16(file + ELF32_E_MACHINE) != ELF_EM_386)
+	if (le_load16(file + ELF32_E_MACHINE) != ELF_EM_386)
 		return mb_fail(why, "a Multiboot ELF image must be for i386 (e_machine 3)");
-	if (get16(file + ELF32_E_TYPE) != ELF_ET_EXEC)
+	if (le_load16(file + ELF32_E_TYPE) != ELF_ET_EXEC)
 		return mb_fail(why, "a Multiboot ELF image must be an executable (ET_EXEC)");
-	if (get16(file + ELF32_E_PHENTSIZE) != ELF32_PHDR_SIZE)
+	if (le_load16(file + ELF32_E_PHENTSIZE) != ELF32_PHDR_SIZE)
 		return mb_fail(why, "bad ELF32 e_phentsize (32 expected)");
 	return 0;
 }
@@ -172,29 +149,29 @@ static int mb_parse_elf(const uint8_t *file, size_t size, struct mb_image *out, 
 
 	if (mb_elf_ident_ok(file, size, why))
 		return -1;
-	phoff = get32(file + ELF32_E_PHOFF);
-	phnum = get16(file + ELF32_E_PHNUM);
+	phoff = le_load32(file + ELF32_E_PHOFF);
+	phnum = le_load16(file + ELF32_E_PHNUM);
 	if (phnum == 0)
 		return mb_fail(why, "the ELF image has no program headers");
 	if (phoff > size || phnum * ELF32_PHDR_SIZE > size - phoff)
 		return mb_fail(why, "the ELF program headers lie outside the file");
-	entry = get32(file + ELF32_E_ENTRY);
+	entry = le_load32(file + ELF32_E_ENTRY);
 	out->segment_count = 0;
 	for (i = 0; i < phnum; i++) {
 		const uint8_t *ph = file + phoff + i * ELF32_PHDR_SIZE;
-		uint64_t offset = get32(ph + ELF32_P_OFFSET);
-		uint64_t vaddr = get32(ph + ELF32_P_VADDR);
+		uint64_t offset = le_load32(ph + ELF32_P_OFFSET);
+		uint64_t vaddr = le_load32(ph + ELF32_P_VADDR);
 		struct mb_segment *s;
 
-		if (get32(ph + ELF32_P_TYPE) != ELF_PT_LOAD || get32(ph + ELF32_P_MEMSZ) == 0)
+		if (le_load32(ph + ELF32_P_TYPE) != ELF_PT_LOAD || le_load32(ph + ELF32_P_MEMSZ) == 0)
 			continue;
 		if (out->segment_count == MB_MAX_SEGMENTS)
 			return mb_fail(why, "the ELF image has too many PT_LOAD segments");
 		s = &out->segments[out->segment_count++];
-		s->gpa = get32(ph + ELF32_P_PADDR);
+		s->gpa = le_load32(ph + ELF32_P_PADDR);
 		s->file_offset = offset;
-		s->filesz = get32(ph + ELF32_P_FILESZ);
-		s->memsz = get32(ph + ELF32_P_MEMSZ);
+		s->filesz = le_load32(ph + ELF32_P_FILESZ);
+		s->memsz = le_load32(ph + ELF32_P_MEMSZ);
 		if (offset > size || s->filesz > size - offset)
 			return mb_fail(why, "an ELF PT_LOAD segment lies past the end of the file");
 		if (s->filesz > s->memsz)
@@ -265,7 +242,7 @@ int mb_parse(const uint8_t *file, size_t size, uint64_t ram_bytes, struct mb_ima
 	hdr_off = mb_find_header(file, size, why);
 	if (hdr_off < 0)
 		return -1;
-	flags = get32(file + hdr_off + MB_HDR_FLAGS);
+	flags = le_load32(file + hdr_off + MB_HDR_FLAGS);
 	/*
 	 * Section 3.1.3: "If bits 0-15 are set but the boot loader doesn't
 	 * understand the flag or can't fulfill the requirements it indicates
@@ -287,10 +264,10 @@ int mb_parse(const uint8_t *file, size_t size, uint64_t ram_bytes, struct mb_ima
 /* Section 3.3: a memory map entry; its size word does not count itself. */
 static void mb_put_mmap(uint8_t *p, uint64_t base, uint64_t length, uint32_t type)
 {
-	put32(p, MB_MMAP_ENTRY_SIZE - 4);
-	put64(p + 4, base);
-	put64(p + 12, length);
-	put32(p + 20, type);
+	le_store32(p, MB_MMAP_ENTRY_SIZE - 4);
+	le_store64(p + 4, base);
+	le_store64(p + 12, length);
+	le_store32(p + 20, type);
 }
 
 size_t mb_build_info(uint8_t *buf, size_t size, uint64_t info_gpa, uint64_t ram_bytes,
@@ -336,11 +313,11 @@ size_t mb_build_info(uint8_t *buf, size_t size, uint64_t info_gpa, uint64_t ram_
 	mem_upper = (ram_bytes - MB_MIB) >> 10;
 	if (mem_upper > 0xffffffffULL)
 		mem_upper = 0xffffffffULL;
-	put32(buf + MB_INFO_MEM_LOWER, (uint32_t)(MB_LOWER_END >> 10));
-	put32(buf + MB_INFO_MEM_UPPER, (uint32_t)mem_upper);
+	le_store32(buf + MB_INFO_MEM_LOWER, (uint32_t)(MB_LOWER_END >> 10));
+	le_store32(buf + MB_INFO_MEM_UPPER, (uint32_t)mem_upper);
 
-	put32(buf + MB_INFO_MMAP_LENGTH, MB_MMAP_ENTRIES * MB_MMAP_ENTRY_SIZE);
-	put32(buf + MB_INFO_MMAP_ADDR, (uint32_t)(info_gpa + mmap_off));
+	le_store32(buf + MB_INFO_MMAP_LENGTH, MB_MMAP_ENTRIES * MB_MMAP_ENTRY_SIZE);
+	le_store32(buf + MB_INFO_MMAP_ADDR, (uint32_t)(info_gpa + mmap_off));
 	mb_put_mmap(buf + mmap_off, 0, MB_LOWER_END, MB_MMAP_AVAILABLE);
 	mb_put_mmap(buf + mmap_off + MB_MMAP_ENTRY_SIZE, MB_LOWER_END, MB_MIB - MB_LOWER_END,
 		    MB_MMAP_RESERVED);
@@ -348,20 +325,20 @@ size_t mb_build_info(uint8_t *buf, size_t size, uint64_t info_gpa, uint64_t ram_
 		    MB_MMAP_AVAILABLE);
 
 	memcpy(buf + cmdline_off, cmdline, cmdline_len);
-	put32(buf + MB_INFO_CMDLINE_ADDR, (uint32_t)(info_gpa + cmdline_off));
+	le_store32(buf + MB_INFO_CMDLINE_ADDR, (uint32_t)(info_gpa + cmdline_off));
 	memcpy(buf + name_off, MB_BOOT_LOADER_NAME, name_len);
-	put32(buf + MB_INFO_BOOT_LOADER_NAME_ADDR, (uint32_t)(info_gpa + name_off));
+	le_store32(buf + MB_INFO_BOOT_LOADER_NAME_ADDR, (uint32_t)(info_gpa + name_off));
 
 	/* Section 3.3 "mods": mod_start, mod_end (exclusive), string, reserved 0. */
 	if (module) {
 		memcpy(buf + mod_string_off, mod_string, mod_string_len);
-		put32(buf + mod_off, (uint32_t)module->gpa);
-		put32(buf + mod_off + 4, (uint32_t)(module->gpa + module->size));
-		put32(buf + mod_off + 8, (uint32_t)(info_gpa + mod_string_off));
-		put32(buf + MB_INFO_MODS_COUNT, 1);
-		put32(buf + MB_INFO_MODS_ADDR, (uint32_t)(info_gpa + mod_off));
+		le_store32(buf + mod_off, (uint32_t)module->gpa);
+		le_store32(buf + mod_off + 4, (uint32_t)(module->gpa + module->size));
+		le_store32(buf + mod_off + 8, (uint32_t)(info_gpa + mod_string_off));
+		le_store32(buf + MB_INFO_MODS_COUNT, 1);
+		le_store32(buf + MB_INFO_MODS_ADDR, (uint32_t)(info_gpa + mod_off));
 		flags |= MB_INFO_MODS;
 	}
-	put32(buf + MB_INFO_FLAGS, flags);
+	le_store32(buf + MB_INFO_FLAGS, flags);
 	return total;
 }

@@ -8,6 +8,7 @@
  */
 #include "vmm/dev/pci.h"
 
+#include "lib/le_bytes.h"
 #include "lib/string.h"
 
 #define PCI_MAX_DEV 31U
@@ -21,18 +22,6 @@
 #define PCI_CHIPSET_STATUS 0x0280U	/* fast back-to-back, medium DEVSEL */
 #define PCI_PIIX3_PIRQRC 0x60U		/* PIRQ[A-D] route control, 4 bytes */
 #define PCI_PIIX3_PIRQ_DISABLED 0x80U
-
-static void pci_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void pci_put32(uint8_t *p, uint32_t v)
-{
-	pci_put16(p, (uint16_t)v);
-	pci_put16(p + 2, (uint16_t)(v >> 16));
-}
 
 struct pci_function *pci_find(struct pci_bus *pci, uint8_t bus, uint8_t dev, uint8_t fn)
 {
@@ -59,10 +48,10 @@ struct pci_function *pci_add_function(struct pci_bus *pci, uint8_t bus, uint8_t 
 	f->dev = dev;
 	f->fn = fn;
 	f->present = true;
-	pci_put16(f->config + PCI_CFG_VENDOR_ID, vendor);
-	pci_put16(f->config + PCI_CFG_DEVICE_ID, device);
-	pci_put32(f->config + PCI_CFG_CLASS_REV, class_rev);
-	pci_put16(f->writable_mask + PCI_CFG_COMMAND, PCI_COMMAND_WRITABLE);
+	le_store16(f->config + PCI_CFG_VENDOR_ID, vendor);
+	le_store16(f->config + PCI_CFG_DEVICE_ID, device);
+	le_store32(f->config + PCI_CFG_CLASS_REV, class_rev);
+	le_store16(f->writable_mask + PCI_CFG_COMMAND, PCI_COMMAND_WRITABLE);
 	f->writable_mask[PCI_CFG_CACHE_LINE] = 0xff;
 	f->writable_mask[PCI_CFG_LATENCY] = 0xff;
 	f->writable_mask[PCI_CFG_INT_LINE] = 0xff;
@@ -85,8 +74,8 @@ bool pci_set_bar(struct pci_function *f, unsigned bar, uint32_t size, uint32_t f
 	if (bar >= PCI_BAR_COUNT || !flags_ok || size <= low || (size & (size - 1)))
 		return false;
 	f->bar_size[bar] = size;
-	pci_put32(f->config + PCI_CFG_BAR0 + 4 * bar, flags);
-	pci_put32(f->writable_mask + PCI_CFG_BAR0 + 4 * bar, ~(size - 1));
+	le_store32(f->config + PCI_CFG_BAR0 + 4 * bar, flags);
+	le_store32(f->writable_mask + PCI_CFG_BAR0 + 4 * bar, ~(size - 1));
 	return true;
 }
 
@@ -174,8 +163,8 @@ bool pci_io_write(struct pci_bus *pci, uint16_t port, unsigned size, uint32_t va
 static void pci_chipset_storage(struct pci_function *f, uint16_t command)
 {
 	memset(f->writable_mask + PCI_CFG_DEVICE_SPECIFIC, 0xff, 256 - PCI_CFG_DEVICE_SPECIFIC);
-	pci_put16(f->config + PCI_CFG_COMMAND, command);
-	pci_put16(f->config + PCI_CFG_STATUS, PCI_CHIPSET_STATUS);
+	le_store16(f->config + PCI_CFG_COMMAND, command);
+	le_store16(f->config + PCI_CFG_STATUS, PCI_CHIPSET_STATUS);
 }
 
 void pci_init(struct pci_bus *pci)

@@ -3,6 +3,7 @@
  */
 #include "vmm/snapshot/snap_format.h"
 
+#include "lib/le_bytes.h"
 #include "lib/crc32c.h"
 #include "lib/string.h"
 
@@ -23,39 +24,6 @@ static const uint8_t magic[8] = { 'H', 'V', 'S', 'N', 'A', 'P', '\r', '\n' };
 #define SEC_PAYLOAD_CRC 16
 #define SEC_CRC 20
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return get16(p) | ((uint32_t)get16(p + 2) << 16);
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | ((uint64_t)get32(p + 4) << 32);
-}
-
 void snap_header_encode(uint8_t out[SNAP_HEADER_BYTES], const char *guest,
 			uint32_t section_count, uint32_t flags)
 {
@@ -63,23 +31,23 @@ void snap_header_encode(uint8_t out[SNAP_HEADER_BYTES], const char *guest,
 
 	memset(out, 0, SNAP_HEADER_BYTES);
 	memcpy(out, magic, sizeof(magic));
-	put32(out + HDR_VERSION, SNAP_FORMAT_VERSION);
-	put32(out + HDR_SIZE, SNAP_HEADER_BYTES);
+	le_store32(out + HDR_VERSION, SNAP_FORMAT_VERSION);
+	le_store32(out + HDR_SIZE, SNAP_HEADER_BYTES);
 	memcpy(out + HDR_NAME, guest, n < SNAP_NAME_BYTES ? n : SNAP_NAME_BYTES);
-	put32(out + HDR_SECTIONS, section_count);
-	put32(out + HDR_FLAGS, flags);
-	put32(out + HDR_CRC, crc32c(0, out, HDR_CRC));
+	le_store32(out + HDR_SECTIONS, section_count);
+	le_store32(out + HDR_FLAGS, flags);
+	le_store32(out + HDR_CRC, crc32c(0, out, HDR_CRC));
 }
 
 void snap_section_header_encode(uint8_t out[SNAP_SECTION_HEADER_BYTES], uint32_t type,
 				uint16_t version, const void *payload, uint64_t length)
 {
-	put32(out + SEC_TYPE, type);
-	put16(out + SEC_VERSION, version);
-	put16(out + SEC_RESERVED, 0);
-	put64(out + SEC_LENGTH, length);
-	put32(out + SEC_PAYLOAD_CRC, crc32c(0, payload, (size_t)length));
-	put32(out + SEC_CRC, crc32c(0, out, SEC_CRC));
+	le_store32(out + SEC_TYPE, type);
+	le_store16(out + SEC_VERSION, version);
+	le_store16(out + SEC_RESERVED, 0);
+	le_store64(out + SEC_LENGTH, length);
+	le_store32(out + SEC_PAYLOAD_CRC, crc32c(0, payload, (size_t)length));
+	le_store32(out + SEC_CRC, crc32c(0, out, SEC_CRC));
 }
 
 const char *snap_reader_init(struct snap_reader *r, const void *buf, size_t len,
@@ -93,18 +61,18 @@ const char *snap_reader_init(struct snap_reader *r, const void *buf, size_t len,
 		return "shorter than a snapshot header";
 	if (memcmp(p, magic, sizeof(magic)))
 		return "not a snapshot (bad magic)";
-	if (get32(p + HDR_CRC) != crc32c(0, p, HDR_CRC))
+	if (le_load32(p + HDR_CRC) != crc32c(0, p, HDR_CRC))
 		return "header checksum mismatch";
-	if (get32(p + HDR_VERSION) != SNAP_FORMAT_VERSION)
+	if (le_load32(p + HDR_VERSION) != SNAP_FORMAT_VERSION)
 		return "snapshot format version not supported";
-	if (get32(p + HDR_SIZE) != SNAP_HEADER_BYTES || get32(p + HDR_RESERVED))
+	if (le_load32(p + HDR_SIZE) != SNAP_HEADER_BYTES || le_load32(p + HDR_RESERVED))
 		return "malformed header";
 	for (i = 0; i < SNAP_NAME_BYTES; i++)
 		info->guest[i] = (char)p[HDR_NAME + i];
 	info->guest[SNAP_NAME_BYTES] = '\0';
 	info->version = SNAP_FORMAT_VERSION;
-	info->section_count = get32(p + HDR_SECTIONS);
-	info->flags = get32(p + HDR_FLAGS);
+	info->section_count = le_load32(p + HDR_SECTIONS);
+	info->flags = le_load32(p + HDR_FLAGS);
 	r->buf = p;
 	r->len = len;
 	r->pos = SNAP_HEADER_BYTES;
@@ -130,17 +98,17 @@ int snap_reader_next(struct snap_reader *r, struct snap_section *s)
 	if (r->len - r->pos < SNAP_SECTION_HEADER_BYTES)
 		return fail(r, "truncated in a section header");
 	h = r->buf + r->pos;
-	if (get32(h + SEC_CRC) != crc32c(0, h, SEC_CRC))
+	if (le_load32(h + SEC_CRC) != crc32c(0, h, SEC_CRC))
 		return fail(r, "section header checksum mismatch");
-	if (get16(h + SEC_RESERVED))
+	if (le_load16(h + SEC_RESERVED))
 		return fail(r, "malformed section header");
-	length = get64(h + SEC_LENGTH);
+	length = le_load64(h + SEC_LENGTH);
 	if (length > r->len - r->pos - SNAP_SECTION_HEADER_BYTES)
 		return fail(r, "truncated in a section");
-	if (get32(h + SEC_PAYLOAD_CRC) != crc32c(0, h + SNAP_SECTION_HEADER_BYTES, (size_t)length))
+	if (le_load32(h + SEC_PAYLOAD_CRC) != crc32c(0, h + SNAP_SECTION_HEADER_BYTES, (size_t)length))
 		return fail(r, "section checksum mismatch");
-	s->type = get32(h + SEC_TYPE);
-	s->version = get16(h + SEC_VERSION);
+	s->type = le_load32(h + SEC_TYPE);
+	s->version = le_load16(h + SEC_VERSION);
 	s->payload = h + SNAP_SECTION_HEADER_BYTES;
 	s->length = length;
 	r->pos += SNAP_SECTION_HEADER_BYTES + (size_t)length;
