@@ -28,23 +28,35 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-pic -fno-pie 
 	-DHV_VERSION='"$(VERSION)"'
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld
 
+# vmm/ is layered in rooms, lowest first; a lower room never includes an
+# upper one (make layout-check, tests/layout/check-includes.sh):
+#   vmm/abi < vmm/dev < vmm/core < vmm/boot < vmm/platform < vmm/exit < vmm/snapshot < vmm/mgmt
+#   < vmm/main.c
+# vmm/console/ is the console domain's own program (below) and includes
+# only vmm/abi/.
 KERNEL_C := \
-	lib/string.c lib/printf.c lib/log.c lib/logring.c lib/cmdline.c \
+	lib/string.c lib/printf.c lib/log.c lib/logring.c lib/cmdline.c lib/crc32c.c \
 	arch/x86/gdt.c arch/x86/idt.c arch/x86/exception.c \
 	arch/x86/vmx_detect.c arch/x86/vmx.c arch/x86/vmx_errors.c arch/x86/fpu.c arch/x86/xsave_layout.c \
 	arch/x86/apic.c arch/x86/smp.c arch/x86/ap_boot.c \
 	mm/memmap.c mm/frame.c mm/phys.c mm/kpaging.c mm/heap.c mm/ept.c \
 	drivers/uart16550.c drivers/acpi.c drivers/power.c drivers/timer.c drivers/cmos_clock.c \
 	boot/hvcfg.c \
-	vmm/main.c vmm/images.c vmm/vm.c vmm/vcpu_setup.c vmm/sched.c vmm/vcpu_run.c vmm/inject.c \
-	vmm/exit.c vmm/exit_reason.c vmm/exit_cpuid.c vmm/exit_io.c vmm/exit_cr.c \
-	vmm/exit_ept.c vmm/vcpu_regs.c vmm/msr.c vmm/hypercall.c vmm/vmcs_dump.c vmm/vmcs_check.c \
-	vmm/cpuid_policy.c vmm/guest_access.c vmm/guest_walk.c vmm/decode.c \
-	vmm/guest_boot.c vmm/io_bus.c vmm/vm_devices.c vmm/vm_irq.c vmm/stats.c \
-	vmm/linux_boot.c vmm/multiboot.c vmm/guest_acpi.c vmm/acpi_build.c \
+	vmm/abi/exit_reason.c \
 	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c vmm/dev/lapic.c vmm/dev/ioapic.c \
 	vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c \
-	vmm/mgmt.c vmm/operator.c vmm/hc_check.c vmm/create_spec.c
+	vmm/core/vm.c vmm/core/vcpu_setup.c vmm/core/vcpu_regs.c vmm/core/sched.c vmm/core/inject.c \
+	vmm/core/vm_irq.c vmm/core/io_bus.c vmm/core/operator.c vmm/core/mem_track.c vmm/core/vtpr.c \
+	vmm/boot/images.c vmm/boot/guest_boot.c vmm/boot/linux_boot.c vmm/boot/multiboot.c \
+	vmm/boot/guest_acpi.c vmm/boot/acpi_build.c \
+	vmm/platform/vm_devices.c \
+	vmm/exit/vcpu_run.c vmm/exit/exit.c vmm/exit/exit_cpuid.c vmm/exit/exit_io.c vmm/exit/exit_cr.c \
+	vmm/exit/exit_ept.c vmm/exit/msr.c vmm/exit/vmcs_dump.c vmm/exit/vmcs_check.c \
+	vmm/exit/cpuid_policy.c vmm/exit/guest_access.c vmm/exit/guest_walk.c vmm/exit/decode.c \
+	vmm/exit/stats.c \
+	vmm/snapshot/snap_format.c vmm/snapshot/snap_fields.c \
+	vmm/mgmt/hypercall.c vmm/mgmt/mgmt.c vmm/mgmt/hc_check.c vmm/mgmt/create_spec.c \
+	vmm/main.c
 
 KERNEL_ASM := arch/x86/entry.asm arch/x86/isr.asm arch/x86/vmx_entry.asm arch/x86/ap_trampoline.asm
 
@@ -107,7 +119,7 @@ CONSOLE_CFLAGS := -std=gnu11 -O2 $(WARN) -I. -ffreestanding -fno-pic -fno-pie -m
 	-fno-asynchronous-unwind-tables
 CONSOLE_C := vmm/console/main.c vmm/console/commands.c vmm/console/guests.c \
 	vmm/console/attach.c vmm/console/top.c vmm/console/out.c vmm/console/line_edit.c \
-	vmm/console/cmd_parse.c vmm/exit_reason.c lib/string.c lib/printf.c
+	vmm/console/cmd_parse.c vmm/abi/exit_reason.c lib/string.c lib/printf.c
 CONSOLE_OBJS := $(CONSOLE_C:%.c=$(BUILD)/console/%.o) $(BUILD)/console/start.o
 
 $(BUILD)/console/%.o: %.c
@@ -170,41 +182,42 @@ HOST_LDLIBS := -lcmocka
 # binaries depend on every header, so a changed header rebuilds them.
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
 UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot \
-	hc_check create_spec line_edit cmd_parse xsave_layout snap_format
-unit_decode_SRCS := vmm/decode.c
-unit_guest_walk_SRCS := vmm/guest_walk.c
+	hc_check create_spec line_edit cmd_parse xsave_layout snap_format vtpr
+unit_decode_SRCS := vmm/exit/decode.c
+unit_guest_walk_SRCS := vmm/exit/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
 unit_elf_check_SRCS := boot/elf_check.c
 unit_memmap_SRCS := mm/memmap.c
 unit_frame_SRCS := mm/frame.c
 unit_logring_SRCS := lib/logring.c
 unit_cmdline_SRCS := lib/cmdline.c
-unit_io_bus_SRCS := vmm/io_bus.c
+unit_io_bus_SRCS := vmm/core/io_bus.c
 unit_printf_SRCS := lib/printf.c
 unit_acpi_SRCS := drivers/acpi.c
 unit_exitq_SRCS :=
 unit_ept_SRCS := mm/ept.c
-unit_vmx_names_SRCS := arch/x86/vmx_errors.c vmm/exit_reason.c
+unit_vmx_names_SRCS := arch/x86/vmx_errors.c vmm/abi/exit_reason.c
 unit_pic_SRCS := vmm/dev/pic.c
 unit_pit_SRCS := vmm/dev/pit.c
 unit_uart_SRCS := vmm/dev/uart.c
-unit_cpuid_policy_SRCS := vmm/cpuid_policy.c
-unit_vmcs_check_SRCS := vmm/vmcs_check.c
-unit_linux_boot_SRCS := vmm/linux_boot.c
-unit_multiboot_SRCS := vmm/multiboot.c
+unit_cpuid_policy_SRCS := vmm/exit/cpuid_policy.c
+unit_vmcs_check_SRCS := vmm/exit/vmcs_check.c
+unit_vtpr_SRCS := vmm/core/vtpr.c
+unit_linux_boot_SRCS := vmm/boot/linux_boot.c
+unit_multiboot_SRCS := vmm/boot/multiboot.c
 unit_lapic_SRCS := vmm/dev/lapic.c
 unit_ioapic_SRCS := vmm/dev/ioapic.c
 unit_rtc_SRCS := vmm/dev/rtc.c
 unit_sysctl_SRCS := vmm/dev/sysctl.c
 unit_pci_SRCS := vmm/dev/pci.c
-unit_acpi_build_SRCS := vmm/acpi_build.c drivers/acpi.c
+unit_acpi_build_SRCS := vmm/boot/acpi_build.c drivers/acpi.c
 unit_acpi_pm_SRCS := vmm/dev/acpi_pm.c
-unit_hc_check_SRCS := vmm/hc_check.c vmm/io_bus.c
-unit_create_spec_SRCS := vmm/create_spec.c boot/hvcfg.c lib/printf.c
+unit_hc_check_SRCS := vmm/mgmt/hc_check.c vmm/core/io_bus.c
+unit_create_spec_SRCS := vmm/mgmt/create_spec.c boot/hvcfg.c lib/printf.c
 unit_line_edit_SRCS := vmm/console/line_edit.c
 unit_cmd_parse_SRCS := vmm/console/cmd_parse.c
 unit_xsave_layout_SRCS := arch/x86/xsave_layout.c
-unit_snap_format_SRCS := vmm/snapshot/snap_format.c lib/crc32c.c
+unit_snap_format_SRCS := vmm/snapshot/snap_format.c vmm/snapshot/snap_fields.c lib/crc32c.c
 
 define unit_test_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(ALL_HEADERS)
@@ -216,8 +229,12 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 
 UNIT_BINS := $(UNIT_TESTS:%=$(BUILD)/unit/test_%)
 
+# No #include from a lower room of vmm/ reaches an upper one.
+layout-check:
+	@sh tests/layout/check-includes.sh
+
 # Runs every test binary even after a failure, then fails if any did.
-unit: $(UNIT_BINS)
+unit: layout-check $(UNIT_BINS)
 	@failed=""; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "unit tests failed:$$failed"; exit 1; fi
 
@@ -259,7 +276,7 @@ deps:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all esp unit run run-qemu run-kvm integration test bench deps clean linux-assets
+.PHONY: all esp unit layout-check run run-qemu run-kvm integration test bench deps clean linux-assets
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:

@@ -26,13 +26,13 @@
 #include "mm/phys.h"
 #include "arch/x86/fpu.h"
 #include "arch/x86/vmx.h"
-#include "vmm/hv.h"
-#include "vmm/images.h"
-#include "vmm/msr.h"
-#include "vmm/sched.h"
-#include "vmm/stats.h"
-#include "vmm/vcpu_setup.h"
-#include "vmm/vm.h"
+#include "vmm/core/hv.h"
+#include "vmm/boot/images.h"
+#include "vmm/exit/msr.h"
+#include "vmm/core/sched.h"
+#include "vmm/exit/stats.h"
+#include "vmm/core/vcpu_setup.h"
+#include "vmm/core/vm.h"
 
 #define MiB (1024ULL * 1024)
 
@@ -62,10 +62,15 @@ static void mask_legacy_pic(void)
 	outb(0xa1, 0xff);
 }
 
-/* VMXON on the boot CPU, and the controls every VMCS will use. */
-static int start_vmx(const char **why)
+/*
+ * VMXON on the boot CPU, and the controls every VMCS will use.
+ * `tpr_shadow=off` on the command line is a test knob: guests' CR8 then
+ * exits and is emulated, as on a CPU without the TPR shadow.
+ */
+static int start_vmx(const struct boot_info *info, const char **why)
 {
 	uint64_t vmxon = phys_alloc_page();
+	char knob[8];
 
 	if (!vmxon) {
 		*why = "out of memory for the VMXON region";
@@ -78,7 +83,16 @@ static int start_vmx(const char **why)
 	msr_init_host();
 	if (vmx_on(vmx.vmcs_revision, vmxon, why))
 		return -1;
-	return vcpu_check_controls(why);
+	if (cmdline_get(info->cmdline, "tpr_shadow", knob, sizeof(knob)) && !strcmp(knob, "off")) {
+		log_warn("hv: not using the TPR shadow (tpr_shadow=off)");
+		vcpu_refuse_tpr_shadow();
+	}
+	if (vcpu_check_controls(why))
+		return -1;
+	log_info("hv: guests' CR8: %s", vcpu_uses_tpr_shadow()
+						 ? "TPR shadow (a virtual-APIC page per vCPU)"
+						 : "CR8-load and CR8-store exiting, emulated");
+	return 0;
 }
 
 /*
@@ -247,7 +261,7 @@ void kmain(struct boot_info *info)
 
 	vmx_detect(&vmx);
 	print_banner();
-	if (vmx.usable && start_vmx(&why)) {
+	if (vmx.usable && start_vmx(info, &why)) {
 		log_error("hv: VT-x not usable: %s", why);
 		finish(info);
 	}

@@ -6,7 +6,7 @@
  * CPU 0 is the boot CPU; APs get 1, 2, ... in the order they arrive, up to
  * HV_MAX_CPUS. Each CPU's IA32_GS_BASE points at its struct cpu_local, so
  * cpu_index() is one load: the VMCS host state must carry the same GS base
- * (vmm/vcpu_setup.c takes it from cpu_local_self()).
+ * (vmm/core/vcpu_setup.c takes it from cpu_local_self()).
  */
 #ifndef ARCH_X86_SMP_H
 #define ARCH_X86_SMP_H

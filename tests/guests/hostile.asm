@@ -23,6 +23,16 @@
 ;                (ids 0-3, buffers in its own RAM) and with hostile ones;
 ;                each must return -EPERM. Ends "hostile: all N management
 ;                calls refused" and shuts down, or names the call that was not.
+;   cr8 [MS]     writes CR8 = 15 and reports what CR8 and the LAPIC's TPR
+;                (MMIO 0xFEE00080) read back: "hostile: cr8 reads 15, LAPIC
+;                TPR 0xf0". Then its LAPIC timer fires once with vector
+;                0x20 while CR8 = 15 and interrupts are on: the interrupt
+;                must wait until CR8 goes back to 0 and come then. Last it
+;                sets CR8 = 15 again, runs the timer periodically (every
+;                1 ms) and spins with interrupts on, for good, or for MS ms
+;                of its TSC and then shuts down (code 0). Nothing may be
+;                delivered meanwhile: "hostile: survived cr8" means
+;                something was.
 ;
 ; In the first three the hypervisor must end the guest: a line
 ; "hostile: survived <mode>" means it did not. The storm reports what each
@@ -83,7 +93,7 @@ start:
 .found:
 	jmp [rbx + 8]
 .unknown:
-	PUTS "hostile: unknown mode; expected oob-read, oob-write, hv-write, storm, extra-insns or reboot", 10
+	PUTS "hostile: unknown mode; expected oob-read, oob-write, hv-write, storm, extra-insns, reboot, mgmt or cr8", 10
 	mov edi, 1
 	jmp shutdown
 .ram_too_small:				; still on the hypervisor's stack
@@ -716,6 +726,178 @@ mode_extra_insns:
 	xor edi, edi
 	jmp shutdown
 
+; -------------------------------------------------------------------- cr8 ---
+
+LAPIC_BASE	equ 0xfee00000
+LAPIC_TPR	equ 0x080
+LAPIC_EOI	equ 0x0b0
+LAPIC_SVR	equ 0x0f0
+LAPIC_LVT_TIMER	equ 0x320
+LAPIC_TIMER_INIT equ 0x380
+LAPIC_TIMER_DIV	equ 0x3e0
+LAPIC_SW_ENABLE	equ 0x100
+LVT_PERIODIC	equ 1 << 17
+CR8_VECTOR	equ IRQ_BASE		; class 2; irq_timer counts it in timer_ticks
+CR8_TIMER_1MS	equ 1000000		; the LAPIC bus clock is 1 GHz; divide by 1
+CR8_HOLD_MS	equ 20
+
+; cmdline_number: RAX = the decimal number in the command line's second
+; word, 0 if there is none.
+cmdline_number:
+	mov rsi, [cmdline_ptr]
+	mov ecx, 255
+	xor eax, eax
+.lead:					; blanks before the mode word
+	cmp byte [rsi], ' '
+	jne .word
+	inc rsi
+	dec ecx
+	jnz .lead
+	ret
+.word:					; the mode word itself
+	cmp byte [rsi], ' '
+	jbe .gap
+	inc rsi
+	dec ecx
+	jnz .word
+	ret
+.gap:
+	cmp byte [rsi], 0
+	je .done
+	cmp byte [rsi], ' '
+	jne .digits
+	inc rsi
+	dec ecx
+	jnz .gap
+	ret
+.digits:
+	movzx edx, byte [rsi]
+	sub edx, '0'
+	cmp edx, 9
+	ja .done
+	imul rax, rax, 10
+	add rax, rdx
+	inc rsi
+	dec ecx
+	jnz .digits
+.done:
+	ret
+
+; spin_ms: spin RDI ms of TSC time with RFLAGS as they are. Clobbers RAX,
+; RCX, RDX.
+spin_ms:
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	mov rcx, rax
+	mov rax, rdi
+	imul rax, [tsc_khz]
+	add rcx, rax			; the end
+.spin:
+	pause
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	cmp rax, rcx
+	jb .spin
+	ret
+
+mode_cr8:
+	call cmdline_number
+	mov [cr8_spin_ms], rax
+	HYPERCALL HC_TSC_KHZ
+	mov [tsc_khz], rax
+	mov edi, LAPIC_BASE
+
+	mov eax, 15
+	mov cr8, rax
+	mov rax, cr8
+	mov ebx, [rdi + LAPIC_TPR]
+	PUTS "hostile: cr8 reads "
+	PUTDEC rax
+	PUTS ", LAPIC TPR "
+	PUTHEX rbx
+	NEWLINE
+
+	; A one-shot timer interrupt that CR8 = 15 holds back until CR8 = 0.
+	mov dword [rdi + LAPIC_SVR], LAPIC_SW_ENABLE | 0xff
+	mov dword [rdi + LAPIC_TIMER_DIV], 0xb
+	mov dword [rdi + LAPIC_LVT_TIMER], CR8_VECTOR
+	mov qword [timer_ticks], 0
+	mov dword [rdi + LAPIC_TIMER_INIT], CR8_TIMER_1MS
+	sti
+	push rdi
+	mov edi, CR8_HOLD_MS
+	call spin_ms
+	mov r12, [timer_ticks]		; what came at CR8 = 15
+	xor eax, eax
+	mov cr8, rax
+	mov edi, CR8_HOLD_MS
+	call spin_ms
+	pop rdi
+	cli
+	mov r13, [timer_ticks]
+	sub r13, r12			; what came at CR8 = 0
+	mov dword [rdi + LAPIC_EOI], 0
+	test r12, r12
+	jnz .early
+	cmp r13, 1
+	jne .never
+	PUTS "hostile: cr8: the timer interrupt waited at CR8=15 and came at CR8=0", 10
+	jmp .spin_phase
+.early:
+	PUTS "hostile: survived cr8: the timer interrupt came at CR8=15", 10
+	jmp .spin_phase
+.never:
+	PUTS "hostile: cr8: "
+	PUTDEC r13
+	PUTS " timer interrupts after CR8=0 (expected 1)", 10
+
+.spin_phase:
+	; CR8 = 15 for good, a periodic timer behind it, interrupts on.
+	mov eax, 15
+	mov cr8, rax
+	mov qword [timer_ticks], 0
+	mov dword [rdi + LAPIC_LVT_TIMER], CR8_VECTOR | LVT_PERIODIC
+	mov dword [rdi + LAPIC_TIMER_INIT], CR8_TIMER_1MS
+	PUTS "hostile: cr8: spinning at CR8=15 with interrupts on", 10
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	mov r12, rax			; the start
+	mov r13, [cr8_spin_ms]
+	imul r13, [tsc_khz]		; TSC ticks to spin; 0: for good
+	xor r14d, r14d			; reported already
+	sti
+.spin:
+	pause
+	cmp qword [timer_ticks], 0
+	je .quiet
+	test r14, r14
+	jnz .quiet
+	inc r14
+	PUTS "hostile: survived cr8: an interrupt came at CR8=15", 10
+.quiet:
+	test r13, r13
+	jz .spin
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	sub rax, r12
+	cmp rax, r13
+	jb .spin
+	cli
+	mov rax, cr8
+	PUTS "hostile: cr8: spun "
+	PUTDEC [cr8_spin_ms]
+	PUTS " ms, CR8 reads "
+	PUTDEC rax
+	PUTS ", "
+	PUTDEC [timer_ticks]
+	PUTS " interrupts came", 10
+	mov edi, 0
+	jmp shutdown
+
 %include "guest64.inc"
 
 ; -------------------------------------------------------------------- data ---
@@ -731,6 +913,8 @@ vmx_scratch:	dq 0
 mgmt_refused:	dq 0
 mgmt_accepted:	dq 0
 inv_desc:	dq 1, 0			; INVEPT/INVVPID descriptor
+tsc_khz:	dq 0
+cr8_spin_ms:	dq 0
 hv_skipped:	dq 0
 io_odd:		dq 0
 lcg_state:	dd 0
@@ -752,6 +936,7 @@ STRING s_storm, "storm"
 STRING s_extra, "extra-insns"
 STRING s_reboot, "reboot"
 STRING s_mgmt, "mgmt"
+STRING s_cr8, "cr8"
 align 8
 mode_table:
 	dq s_oob_read, mode_oob_read
@@ -761,6 +946,7 @@ mode_table:
 	dq s_extra, mode_extra_insns
 	dq s_reboot, mode_reboot
 	dq s_mgmt, mode_mgmt
+	dq s_cr8, mode_cr8
 	dq 0, 0
 
 ; -------------------------------------------------------------------- bss ---

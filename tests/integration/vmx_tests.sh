@@ -10,12 +10,15 @@ SELFTEST_CHECKS="modes cpuid-hypervisor-bit cpuid-vmx-hidden cpuid-signature msr
 	hlt-timer-wakeup"
 
 # The selftest guest, then one hostile guest per attack, each named after
-# the command-line word that picks it.
+# the command-line word that picks it. The hypervisor does without the TPR
+# shadow here (tpr_shadow=off), so the cr8 guest's CR8 moves exit and are
+# emulated, as on a CPU without it; smp_tests.sh runs it with the shadow.
+GUESTS_CR8_SPIN_MS=300
 guests_cfg() {
 	cat >"$1/EFI/hv/hv.cfg" <<CFG
 [hypervisor]
 log_level = info
-cmdline = when_done=poweroff
+cmdline = when_done=poweroff tpr_shadow=off
 
 [guest selftest]
 kernel = selftest.bin
@@ -27,6 +30,8 @@ CFG
 		printf '\n[guest %s]\nkernel = hostile.bin\ntype = long\nmemory = 8M\ncmdline = %s\nautostart = yes\n' \
 			"$attack" "$attack" >>"$1/EFI/hv/hv.cfg"
 	done
+	printf '\n[guest cr8]\nkernel = hostile.bin\ntype = long\nmemory = 8M\ncmdline = cr8 %s\nautostart = yes\n' \
+		"$GUESTS_CR8_SPIN_MS" >>"$1/EFI/hv/hv.cfg"
 }
 
 t_bochs_guests() {
@@ -49,6 +54,14 @@ t_bochs_guests() {
 		"the out-of-RAM read report"
 	expect "$out" '^hv: guest oob-write \(id [0-9]+\) crashed: write of guest-physical' "the out-of-RAM write report"
 	expect "$out" '^hv: guest hv-write \(id [0-9]+\) crashed: write of guest-physical' "the hypervisor-address write report"
+	expect "$out" '^hv: guests. CR8: CR8-load and CR8-store exiting, emulated' "CR8 exits (tpr_shadow=off)"
+	expect "$out" '^guest cr8: hostile: cr8 reads 15, LAPIC TPR 0xf0$' "the cr8 guest to read its own CR8 back"
+	expect "$out" '^guest cr8: hostile: cr8: the timer interrupt waited at CR8=15 and came at CR8=0$' \
+		"an interrupt held back by CR8 and delivered once CR8 was lowered"
+	expect "$out" "^guest cr8: hostile: cr8: spun $GUESTS_CR8_SPIN_MS ms, CR8 reads 15, 0 interrupts came\$" \
+		"no interrupt while CR8 = 15"
+	expect "$out" '^hv: guest cr8 \(id [0-9]+\) stopped: shut down by the guest \(code 0\)' \
+		"the cr8 guest's orderly shutdown"
 	expect_not "$out" 'hostile: survived' "a hostile access that went unnoticed"
 	expect_not "$out" 'CPU exception|panic' "a host crash"
 	expect "$out" '^hv: powering off' "the host to outlive every guest"

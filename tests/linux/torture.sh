@@ -44,7 +44,21 @@ pipeline_worker() {
 		[ "$got" = b1946ac9 ] || { bad=$((bad + 1)); echo "torture: worker $w round $i: md5sum|cut gave '$got'"; }
 		i=$((i + 1))
 	done
-	echo "$bad" >"/tmp/torture.worker.$w"
+	echo "bad=$bad" >"/tmp/torture.pipes.$w"
+}
+
+# sum_bad NAME N WHAT: adds up the "bad=K" that ends each of the files
+# /tmp/torture.NAME.0 .. N-1 into $sum; a file without one is a problem.
+sum_bad() {
+	sum=0 i=0
+	while [ "$i" -lt "$2" ]; do
+		b=$(sed -n 's/.*bad=\([0-9]*\)$/\1/p' "/tmp/torture.$1.$i" 2>/dev/null)
+		case $b in
+		'' | *[!0-9]*) problem "$3 $i ended without a count"; b=0 ;;
+		esac
+		sum=$((sum + b))
+		i=$((i + 1))
+	done
 }
 
 w=0
@@ -53,16 +67,8 @@ while [ "$w" -lt "$cpus_at_start" ]; do
 	w=$((w + 1))
 done
 wait
-bad=0
-w=0
-while [ "$w" -lt "$cpus_at_start" ]; do
-	b=$(cat "/tmp/torture.worker.$w" 2>/dev/null)
-	case $b in
-	'' | *[!0-9]*) problem "worker $w ended without a count"; b=0 ;;
-	esac
-	bad=$((bad + b))
-	w=$((w + 1))
-done
+sum_bad pipes "$cpus_at_start" worker
+bad=$sum
 pipelines=$((cpus_at_start * rounds * 5))
 echo "torture: pipelines workers=$cpus_at_start pipelines=$pipelines bad=$bad"
 [ "$bad" -eq 0 ] || problem "$bad of $pipelines pipelines gave a wrong result"
@@ -77,17 +83,13 @@ while [ "$i" -lt "$n" ]; do
 	i=$((i + 1))
 done
 wait
-xbad=0
 i=0
 while [ "$i" -lt "$n" ]; do
-	cat "/tmp/torture.xstate.$i" | sed 's/^/torture: /' | head -n 6
-	b=$(sed -n 's/.* bad=\([0-9]*\)$/\1/p' "/tmp/torture.xstate.$i")
-	case $b in
-	'' | *[!0-9]*) problem "xstate_check $i ended without a count"; b=0 ;;
-	esac
-	xbad=$((xbad + b))
+	head -n 6 "/tmp/torture.xstate.$i" | sed 's/^/torture: /'
 	i=$((i + 1))
 done
+sum_bad xstate "$n" xstate_check
+xbad=$sum
 echo "torture: xstate copies=$n rounds=$xrounds bad=$xbad"
 [ "$xbad" -eq 0 ] || problem "$xbad rounds lost vector or mask register state"
 

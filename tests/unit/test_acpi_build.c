@@ -1,6 +1,6 @@
 #define _GNU_SOURCE /* memmem */
 /*
- * Host unit test for vmm/acpi_build.c: the tables are built into a buffer
+ * Host unit test for vmm/boot/acpi_build.c: the tables are built into a buffer
  * standing for guest memory at base_gpa and read back by the hypervisor's
  * own parser (drivers/acpi.c), every mapping it asks for handed out as a
  * heap copy of exactly that length so ASan catches reads past it. The
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "drivers/acpi.h"
-#include "vmm/acpi_build.h"
+#include "vmm/boot/acpi_build.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests of vmm/cpuid_policy.c against a fake host CPU modelled on a
+ * Unit tests of vmm/exit/cpuid_policy.c against a fake host CPU modelled on a
  * Skylake-X (i9-7900X: GenuineIntel, VMX, AVX-512, MPX, PKU), with a few
  * bits a Skylake-X lacks (SGX, WAITPKG, hybrid, SVM) set so that hiding
  * them is tested too. Runs on the host under cmocka.
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/cpuid_policy.h"
-#include "vmm/hypercall_abi.h"
+#include "vmm/exit/cpuid_policy.h"
+#include "vmm/abi/hypercall_abi.h"
 
 #define ANY 0xffffffffU
 #define BIT(n) (1U << (n))

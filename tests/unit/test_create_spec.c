@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/create_spec.h"
+#include "vmm/mgmt/create_spec.h"
 
 #define MiB (1024ULL * 1024)
 

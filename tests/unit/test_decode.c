@@ -1,5 +1,5 @@
 /*
- * Host unit test for vmm/decode.c: a table of instruction bytes as GNU as
+ * Host unit test for vmm/exit/decode.c: a table of instruction bytes as GNU as
  * and compilers emit them for MMIO accessors (lengths checked against
  * objdump), the refusals, every truncation of every valid case, and apply
  * cases that check the whole register file, the write made and RFLAGS.
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/decode.h"
+#include "vmm/exit/decode.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,5 +1,5 @@
 /*
- * Host unit test for vmm/exitq.h: every decoder against qualifications
+ * Host unit test for vmm/core/exitq.h: every decoder against qualifications
  * built bit by bit from the SDM layouts (27.2.1 tables 27-3..27-7, 24.9.2,
  * 27.2.5 table 27-8), plus a few values as a real CPU reports them.
  */
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/exitq.h"
+#include "vmm/core/exitq.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,5 +1,5 @@
 /*
- * Host unit test for vmm/guest_walk.c: page tables are built in a fake
+ * Host unit test for vmm/exit/guest_walk.c: page tables are built in a fake
  * 2 MiB guest RAM for each paging mode (SDM Vol. 3 4.3-4.5) and addresses
  * are translated through 4 KiB, 2 MiB, 1 GiB and 4 MiB pages, with
  * not-present entries, reserved bits, tables outside RAM and reads that
@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "vmm/guest_walk.h"
+#include "vmm/exit/guest_walk.h"
 
 #define RAM_SIZE 0x200000ULL
 #define TABLES_AT 0x10000ULL

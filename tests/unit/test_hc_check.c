@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "vmm/hc_check.h"
-#include "vmm/hypercall_abi.h"
+#include "vmm/mgmt/hc_check.h"
+#include "vmm/abi/hypercall_abi.h"
 
 #define MiB (1024ULL * 1024)
 

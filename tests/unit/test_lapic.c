@@ -241,6 +241,79 @@ static void test_tpr_ppr(void **state)
 	assert_int_equal(rd(&l, LAPIC_REG_APR, 0), 0x62);
 }
 
+/* CR8 and the MMIO TPR are one register (SDM 10.8.6.1). */
+static void test_cr8_is_the_tpr(void **state)
+{
+	struct lapic l;
+	struct bus_rec r;
+	uint64_t v;
+
+	setup_enabled(&l, &r);
+	for (v = 0; v < 16; v++) {
+		assert_int_equal(lapic_write_cr8(&l, v), 0);
+		assert_int_equal(lapic_read_cr8(&l), v);
+		assert_int_equal(rd(&l, LAPIC_REG_TPR, 0), v << 4);
+	}
+	/* A CR8 write clears the subclass; a CR8 read drops it. */
+	wr(&l, LAPIC_REG_TPR, 0x7b, 0);
+	assert_int_equal(lapic_read_cr8(&l), 7);
+	assert_int_equal(lapic_write_cr8(&l, 3), 0);
+	assert_int_equal(rd(&l, LAPIC_REG_TPR, 0), 0x30);
+	assert_int_equal(rd(&l, LAPIC_REG_PPR, 0), 0x30);
+	/* Bits 63:4 are reserved: #GP, and the TPR stays. */
+	assert_int_equal(lapic_write_cr8(&l, 0x10), -1);
+	assert_int_equal(lapic_write_cr8(&l, 1ULL << 63), -1);
+	assert_int_equal(lapic_write_cr8(&l, ~0ULL), -1);
+	assert_int_equal(rd(&l, LAPIC_REG_TPR, 0), 0x30);
+	/* INIT clears it. */
+	lapic_write_cr8(&l, 9);
+	lapic_reset(&l);
+	assert_int_equal(lapic_read_cr8(&l), 0);
+}
+
+/* What CR8 holds back, and the threshold under which it stops doing so. */
+static void test_cr8_priority_and_threshold(void **state)
+{
+	struct lapic l;
+	struct bus_rec r;
+
+	setup_enabled(&l, &r);
+	assert_int_equal(lapic_tpr_threshold(&l), 0); /* nothing requested */
+	lapic_write_cr8(&l, 15);
+	assert_int_equal(lapic_ppr(&l), 0xf0);
+	assert_int_equal(lapic_tpr_threshold(&l), 0);
+	lapic_accept(&l, 0x20, false);
+	assert_int_equal(lapic_pending_vector(&l), -1);
+	assert_int_equal(lapic_tpr_threshold(&l), 2);
+	/* Class 15 is held back by CR8 = 15 as well: only a higher class passes. */
+	lapic_accept(&l, 0xfe, false);
+	assert_int_equal(lapic_pending_vector(&l), -1);
+	assert_int_equal(lapic_tpr_threshold(&l), 15);
+	lapic_write_cr8(&l, 14);
+	assert_int_equal(lapic_pending_vector(&l), 0xfe);
+	assert_int_equal(lapic_tpr_threshold(&l), 0); /* deliverable: no threshold */
+	lapic_ack(&l, 0xfe);
+	/* 0x20 is now behind both the ISR (class 15) and CR8 = 14. */
+	assert_int_equal(lapic_ppr(&l), 0xf0);
+	assert_int_equal(lapic_tpr_threshold(&l), 2);
+	/* Lowering CR8 does not beat the ISR; the EOI does. */
+	lapic_write_cr8(&l, 0);
+	assert_int_equal(lapic_tpr_threshold(&l), 0);
+	assert_int_equal(lapic_pending_vector(&l), -1);
+	wr(&l, LAPIC_REG_EOI, 0, 0);
+	assert_int_equal(lapic_pending_vector(&l), 0x20);
+	/* The threshold never exceeds TPR[7:4], as VM entry requires. */
+	lapic_write_cr8(&l, 1);
+	assert_int_equal(lapic_tpr_threshold(&l), 0);
+	lapic_write_cr8(&l, 2);
+	assert_int_equal(lapic_tpr_threshold(&l), 2);
+	wr(&l, LAPIC_REG_TPR, 0x2f, 0); /* the subclass does not count */
+	assert_int_equal(lapic_tpr_threshold(&l), 2);
+	assert_int_equal(lapic_pending_vector(&l), -1);
+	wr(&l, LAPIC_REG_TPR, 0x1f, 0);
+	assert_int_equal(lapic_pending_vector(&l), 0x20);
+}
+
 static void test_priority_order(void **state)
 {
 	static const uint8_t in[] = { 0x30, 0xe0, 0x81, 0x80, 0x3f, 0xfe };
@@ -628,6 +701,8 @@ int main(void)
 		cmocka_unit_test(test_power_on_and_init),
 		cmocka_unit_test(test_svr_disable_masks_lvts),
 		cmocka_unit_test(test_tpr_ppr),
+		cmocka_unit_test(test_cr8_is_the_tpr),
+		cmocka_unit_test(test_cr8_priority_and_threshold),
 		cmocka_unit_test(test_priority_order),
 		cmocka_unit_test(test_ack_eoi_level),
 		cmocka_unit_test(test_esr),

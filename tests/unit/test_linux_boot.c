@@ -1,5 +1,5 @@
 /*
- * Host tests for vmm/linux_boot.c: synthetic bzImage headers written at the
+ * Host tests for vmm/boot/linux_boot.c: synthetic bzImage headers written at the
  * offsets of Documentation/arch/x86/boot.rst (one good 2.15 header in the
  * shape of Debian's 6.1 kernel, then one fault at a time), initrd
  * placement, and the zero page read back at zero-page.rst's offsets.
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/linux_boot.h"
+#include "vmm/boot/linux_boot.h"
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)

@@ -1,5 +1,5 @@
 /*
- * Host unit test for vmm/multiboot.c: finding the header (alignment, the
+ * Host unit test for vmm/boot/multiboot.c: finding the header (alignment, the
  * 8192-byte window, checksums), images described by the address fields and
  * ELF32 images built in memory, the flags the loader must refuse, the
  * placement rules, and the boot information structure read back from the
@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "vmm/multiboot.h"
+#include "vmm/boot/multiboot.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define FILE_MAX 0x6000U

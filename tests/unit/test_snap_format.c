@@ -1,6 +1,6 @@
 /*
- * Unit tests of the snapshot container (vmm/snapshot/snap_format.c) and
- * CRC-32C (lib/crc32c.c): round trips, and every truncation, every flipped
+ * Unit tests of the snapshot container (vmm/snapshot/snap_format.c), the
+ * payload field codec (snap_fields.c) and CRC-32C (lib/crc32c.c): round trips, and every truncation, every flipped
  * byte, a wrong version and trailing bytes refused with a reason. Runs on
  * the host under cmocka.
  */
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "lib/crc32c.h"
+#include "vmm/snapshot/snap_fields.h"
 #include "vmm/snapshot/snap_format.h"
 
 static uint8_t stream[1024];
@@ -149,6 +150,59 @@ static void test_reasons(void **state)
 	assert_string_equal(snap_verify(stream, stream_len), "section header checksum mismatch");
 }
 
+static void test_fields_round_trip(void **state)
+{
+	uint8_t buf[32], bytes[3];
+	struct snap_out o;
+	struct snap_in in;
+
+	(void)state;
+	snap_out_init(&o, buf, sizeof(buf));
+	snap_put8(&o, 0x12);
+	snap_put16(&o, 0x3456);
+	snap_put32(&o, 0x789abcdeU);
+	snap_put64(&o, 0x0123456789abcdefULL);
+	snap_put_bytes(&o, "xyz", 3);
+	assert_false(o.overrun);
+	assert_int_equal(o.len, 1 + 2 + 4 + 8 + 3);
+	assert_int_equal(buf[1], 0x56); /* little-endian on the wire */
+
+	snap_in_init(&in, buf, o.len);
+	assert_int_equal(snap_get8(&in), 0x12);
+	assert_int_equal(snap_get16(&in), 0x3456);
+	assert_int_equal(snap_get32(&in), 0x789abcdeU);
+	assert_int_equal(snap_get64(&in), 0x0123456789abcdefULL);
+	snap_get_bytes(&in, bytes, 3);
+	assert_memory_equal(bytes, "xyz", 3);
+	assert_true(snap_in_done(&in));
+}
+
+static void test_fields_overrun(void **state)
+{
+	uint8_t buf[8];
+	struct snap_out o;
+	struct snap_in in;
+
+	(void)state;
+	snap_out_init(&o, buf, 6);
+	snap_put32(&o, 1);
+	snap_put32(&o, 2); /* does not fit */
+	snap_put8(&o, 3);  /* nor does anything after it */
+	assert_true(o.overrun);
+	assert_int_equal(o.len, 4);
+
+	snap_in_init(&in, buf, 4);
+	assert_int_equal(snap_get32(&in), 1);
+	assert_int_equal(snap_get16(&in), 0); /* past the end: zero */
+	assert_true(in.overrun);
+	assert_false(snap_in_done(&in));
+
+	/* A payload with bytes left over is not done either. */
+	snap_in_init(&in, buf, 4);
+	(void)snap_get16(&in);
+	assert_false(snap_in_done(&in));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +212,8 @@ int main(void)
 		cmocka_unit_test(test_every_truncation_refused),
 		cmocka_unit_test(test_every_flipped_byte_refused),
 		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_fields_round_trip),
+		cmocka_unit_test(test_fields_overrun),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * Unit tests of vmm/vmcs_check.c: three consistent guest states (real mode
+ * Unit tests of vmm/exit/vmcs_check.c: three consistent guest states (real mode
  * under unrestricted guest, 64-bit, virtual-8086) pass; then one rule
  * broken at a time must be reported against the right VMCS field. Runs on
  * the host under cmocka.
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "arch/x86/vmcs_fields.h"
-#include "vmm/vmcs_check.h"
+#include "vmm/exit/vmcs_check.h"
 
 #define BIT64(n) (1ULL << (n))
 #define CR0_PE BIT64(0)
@@ -115,6 +115,16 @@ static void v86_mode(struct vmcs_guest_state *s)
 	s->ldtr.ar = AR_UNUSABLE;
 }
 
+/* 64-bit, CR8 on the TPR shadow as vcpu_setup.c sets it up: VTPR 0x30, threshold 3. */
+static void tpr_shadow(struct vmcs_guest_state *s)
+{
+	long_mode(s);
+	s->proc_ctls = CPU_USE_TPR_SHADOW | CPU_ACTIVATE_SECONDARY_CTLS;
+	s->virtual_apic_addr = 0x12345000ULL;
+	s->vtpr = 0x30;
+	s->tpr_threshold = 3;
+}
+
 static void expect_consistent(const struct vmcs_guest_state *s)
 {
 	struct vmcs_problem out[8];
@@ -150,6 +160,21 @@ static void test_valid_states(void **state)
 	s.entry_intr_info = INTR_VALID | INTR_TYPE(3) | 13; /* #GP in real mode: no error code */
 	s.link_pointer = 0x5000;
 	s.proc2_ctls |= CPU2_VMCS_SHADOWING;
+	expect_consistent(&s);
+
+	/* The TPR shadow: a threshold up to VTPR[7:4] enters. */
+	tpr_shadow(&s);
+	expect_consistent(&s);
+	s.tpr_threshold = 0xf;
+	s.vtpr = 0xf0;
+	expect_consistent(&s);
+	/* With APIC-access virtualization the threshold is checked after entry instead. */
+	s.vtpr = 0;
+	s.proc2_ctls |= CPU2_VIRTUALIZE_APIC_ACCESSES;
+	expect_consistent(&s);
+	/* With virtual-interrupt delivery the threshold's bits 31:4 are free too. */
+	s.tpr_threshold = 0xff;
+	s.proc2_ctls |= CPU2_VIRTUAL_INTR_DELIVERY;
 	expect_consistent(&s);
 }
 
@@ -245,6 +270,13 @@ MUTATION(inject_gp_without_code, s->entry_intr_info = INTR_VALID | INTR_TYPE(3) 
 MUTATION(inject_type1, s->entry_intr_info = INTR_VALID | INTR_TYPE(1) | 0x20)
 MUTATION(inject_reserved12, s->entry_intr_info = INTR_VALID | BIT64(12) | 0x20)
 MUTATION(inject_nmi_vector3, s->entry_intr_info = INTR_VALID | INTR_TYPE(2) | 3)
+MUTATION(threshold_above_vtpr, s->tpr_threshold = 4)
+MUTATION(threshold_above_vtpr_0, s->vtpr = 0x0f) /* the subclass does not count */
+MUTATION(threshold_bit4, s->tpr_threshold = 0x13)
+MUTATION(vapic_unaligned, s->virtual_apic_addr |= 0x80)
+MUTATION(vapic_wide, s->virtual_apic_addr = BIT64(46))
+MUTATION(vid_without_shadow, s->proc2_ctls |= CPU2_VIRTUAL_INTR_DELIVERY)
+MUTATION(x2apic_without_shadow, s->proc2_ctls |= CPU2_VIRTUALIZE_X2APIC)
 
 #define CASE(base, fn, fld, n) { #fn, base, fn, VMCS_##fld, #fld, n }
 
@@ -255,6 +287,13 @@ static const struct broken broken[] = {
 	CASE(long_mode, inject_type1, ENTRY_INTR_INFO, 0),
 	CASE(long_mode, inject_reserved12, ENTRY_INTR_INFO, 0),
 	CASE(long_mode, inject_nmi_vector3, ENTRY_INTR_INFO, 0),
+	CASE(tpr_shadow, threshold_above_vtpr, TPR_THRESHOLD, 0),
+	CASE(tpr_shadow, threshold_above_vtpr_0, TPR_THRESHOLD, 0),
+	CASE(tpr_shadow, threshold_bit4, TPR_THRESHOLD, 0),
+	CASE(tpr_shadow, vapic_unaligned, VIRTUAL_APIC_ADDR, 0),
+	CASE(tpr_shadow, vapic_wide, VIRTUAL_APIC_ADDR, 0),
+	CASE(long_mode, vid_without_shadow, PROC_BASED_CTLS2, 0),
+	CASE(long_mode, x2apic_without_shadow, PROC_BASED_CTLS2, 0),
 	CASE(real_mode, cr0_pg_no_pe, GUEST_CR0, 0),
 	CASE(real_mode, cr0_ne_clear, GUEST_CR0, 0),
 	CASE(real_mode, real_without_ug, GUEST_CR0, 0),
@@ -394,6 +433,12 @@ static void test_details(void **state)
 	cs_dpl_vs_ss(&s);
 	assert_int_equal(vmcs_check_guest_state(&s, out, 2), 1);
 	assert_string_equal(out[0].detail, "DPL 3 differs from SS.DPL 0 (non-conforming code)");
+
+	tpr_shadow(&s);
+	s.tpr_threshold = 15;
+	assert_int_equal(vmcs_check_guest_state(&s, out, 2), 1);
+	assert_string_equal(out[0].field_name, "TPR_THRESHOLD");
+	assert_string_equal(out[0].detail, "15 is above VTPR[7:4] 3 (the virtual-APIC page's TPR)");
 }
 
 static void test_max_bounds_the_output(void **state)

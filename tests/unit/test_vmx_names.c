@@ -15,7 +15,7 @@
 
 #include "arch/x86/vmcs_fields.h"
 #include "arch/x86/vmx_errors.h"
-#include "vmm/exit_reason.h"
+#include "vmm/abi/exit_reason.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

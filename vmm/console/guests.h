@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/hypercall_types.h"
+#include "vmm/abi/hypercall_types.h"
 
 #define GUESTS_MAX 16
 

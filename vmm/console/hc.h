@@ -1,5 +1,5 @@
 /*
- * VMCALL from the console domain (ABI: vmm/hypercall_abi.h). Guest
+ * VMCALL from the console domain (ABI: vmm/abi/hypercall_abi.h). Guest
  * addresses are the console domain's own: it runs identity-mapped, so a
  * pointer is its guest-physical address.
  */
@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-#include "vmm/hypercall_abi.h"
-#include "vmm/hypercall_types.h"
+#include "vmm/abi/hypercall_abi.h"
+#include "vmm/abi/hypercall_types.h"
 
 static inline int64_t hc(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {

@@ -9,7 +9,7 @@
 #include "vmm/console/guests.h"
 #include "vmm/console/hc.h"
 #include "vmm/console/out.h"
-#include "vmm/exit_reason.h"
+#include "vmm/abi/exit_reason.h"
 
 #define REFRESH_US 1000000ULL
 #define TOP_REASONS 3

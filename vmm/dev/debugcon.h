@@ -18,7 +18,9 @@ struct debugcon {
 	uint64_t bytes;
 };
 
-struct io_ops;
-extern const struct io_ops debugcon_ops;
+/* What an IN of `size` bytes (1, 2, 4) reads. */
+uint64_t debugcon_io_read(unsigned size);
+/* An OUT: its low byte is console output. */
+void debugcon_io_write(struct debugcon *d, uint64_t value);
 
 #endif

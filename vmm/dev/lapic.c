@@ -125,6 +125,29 @@ void lapic_ack(struct lapic *l, uint8_t vector)
 	lapic_set(l->isr, vector);
 }
 
+uint64_t lapic_read_cr8(const struct lapic *l)
+{
+	return (l->tpr >> 4) & 0xfU;
+}
+
+int lapic_write_cr8(struct lapic *l, uint64_t value)
+{
+	if (value & ~0xfULL)
+		return -1;
+	l->tpr = (uint32_t)value << 4;
+	return 0;
+}
+
+uint32_t lapic_tpr_threshold(const struct lapic *l)
+{
+	int v = lapic_highest(l->irr);
+	uint32_t class = lapic_class(v) >> 4;
+
+	if (v < 0 || class > ((l->tpr >> 4) & 0xfU))
+		return 0;
+	return class;
+}
+
 static bool lapic_sw_enabled(const struct lapic *l)
 {
 	return l->svr & LAPIC_SVR_ENABLE;

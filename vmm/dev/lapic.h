@@ -195,6 +195,22 @@ uint32_t lapic_ppr(const struct lapic *l);
 uint32_t lapic_apr(const struct lapic *l);
 
 /*
+ * CR8, the 64-bit mode view of the TPR (SDM 10.8.6.1): it reads TPR[7:4]; a
+ * write sets TPR[7:4] to bits 3:0 and TPR[3:0] to 0. A write with any of
+ * bits 63:4 set changes nothing and returns -1: the CPU raises #GP(0).
+ */
+uint64_t lapic_read_cr8(const struct lapic *l);
+int lapic_write_cr8(struct lapic *l, uint64_t value);
+
+/*
+ * The priority class (1-15) of the highest requested vector if the TPR
+ * alone holds it back (its class is not above TPR[7:4]), else 0: lowering
+ * the TPR's class below this value may let it through. A VMX TPR
+ * threshold, so it never exceeds TPR[7:4] (SDM 26.2.1.1).
+ */
+uint32_t lapic_tpr_threshold(const struct lapic *l);
+
+/*
  * Whether an interrupt addressed to dest (8-bit xAPIC destination) reaches
  * this LAPIC: physical mode matches the ID or broadcast 0xFF; logical mode
  * uses LDR and DFR, flat or cluster model (SDM 11.6.2.2). Shorthands are

@@ -1,0 +1,91 @@
+/*
+ * The structures management hypercalls fill in the console domain's memory
+ * (numbers and registers: vmm/abi/hypercall_abi.h). Fixed-width fields and
+ * explicit padding only: the hypervisor and the console domain are built
+ * separately and must agree byte for byte.
+ */
+#ifndef VMM_HYPERCALL_TYPES_H
+#define VMM_HYPERCALL_TYPES_H
+
+#include <stdint.h>
+
+#define HV_NAME_MAX 32
+#define HV_REASON_MAX 160
+#define HV_EXIT_REASONS 81 /* basic exit reasons 0..80 */
+
+/* Guest states as HC_VM_INFO reports them. */
+enum hv_vm_state {
+	HV_VM_RUNNING = 0,
+	HV_VM_PAUSED = 1,
+	HV_VM_HALTED = 2,
+	HV_VM_STOPPED = 3,
+	HV_VM_CRASHED = 4,
+};
+
+#define HV_VM_FLAG_CONSOLE 1U /* the console domain itself */
+
+struct hv_vm_info {
+	uint32_t id;
+	uint32_t state; /* enum hv_vm_state */
+	uint32_t vcpus;
+	uint32_t flags;
+	char name[HV_NAME_MAX];
+	uint64_t memory_bytes;
+	uint64_t cpu_ns;       /* time its vCPUs spent in the guest */
+	uint64_t uptime_ns;
+	uint64_t exits;
+	uint64_t bad_hypercalls;
+	uint64_t console_bytes; /* everything it ever printed (the ring's head) */
+	int32_t pinned_cpu[8];  /* per vCPU: the physical CPU it runs on */
+	char kernel[64];
+	char end_reason[HV_REASON_MAX]; /* why it stopped or crashed; "" while live */
+};
+
+/* A read from a byte ring (guest console, hypervisor log). */
+struct hv_ring_read {
+	uint64_t from; /* in: first byte wanted (0 = oldest held); out: first byte given */
+	uint64_t next; /* out: where the next read should start */
+	uint64_t lost; /* out: bytes overwritten before they could be read */
+	/* followed by the data: len - sizeof(struct hv_ring_read) bytes at most */
+};
+
+enum hv_vcpu_state {
+	HV_VCPU_RUNNABLE = 0,
+	HV_VCPU_HALTED = 1,
+	HV_VCPU_WAIT_SIPI = 2,
+	HV_VCPU_STOPPED = 3,
+};
+
+struct hv_vcpu_info {
+	uint32_t state; /* enum hv_vcpu_state */
+	uint32_t cpu;   /* physical CPU */
+	uint64_t gpr[16]; /* rax rcx rdx rbx rsp rbp rsi rdi r8..r15 */
+	uint64_t rip, rflags;
+	uint64_t cr0, cr3, cr4, efer;
+	uint16_t cs, ss, ds, es, fs, gs, tr, ldtr;
+	uint64_t exits;
+	uint64_t cpu_ns;
+	uint8_t pending_irq;  /* 1 if the LAPIC has an interrupt waiting */
+	uint8_t pad[7];
+};
+
+struct hv_vm_stats {
+	uint64_t tsc;      /* host TSC when taken: rates are deltas over deltas of this */
+	uint64_t tsc_khz;
+	uint64_t run_tsc;  /* host TSC ticks its vCPUs spent in the guest */
+	uint64_t exits;
+	uint64_t by_reason[HV_EXIT_REASONS];
+};
+
+struct hv_host_info {
+	uint64_t tsc_khz;
+	uint64_t tsc;
+	uint64_t ram_bytes;
+	uint64_t free_bytes; /* what guests can still get */
+	uint32_t cpus;
+	uint32_t guests;
+	uint64_t bad_hypercalls; /* management calls refused, all guests */
+	char version[32];
+};
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * Creating a vCPU and filling its VMCS: controls computed from the VMX
+ * capability MSRs, host state from the running hypervisor, guest state from
+ * the vCPU's boot state. Runs in VMX root on the CPU that will run the vCPU.
+ */
+#ifndef VMM_VCPU_SETUP_H
+#define VMM_VCPU_SETUP_H
+
+#include "vmm/core/vcpu.h"
+
+struct vm;
+
+struct vcpu *vcpu_create(struct vm *vm, uint32_t id); /* NULL when out of memory */
+void vcpu_free(struct vcpu *v);
+
+/*
+ * VMCLEARs and loads the vCPU's VMCS and writes every field. 0 ok; -1 with
+ * *why naming the control the CPU lacks or the field that failed. Leaves
+ * the vCPU's VMCS current.
+ */
+int vcpu_setup_vmcs(struct vcpu *v, const char **why);
+/* Writes this CPU's host state into the current VMCS (a vCPU first run on another CPU than its creator's). */
+void vcpu_setup_host_state(void);
+
+/* Before vcpu_check_controls: do without the TPR shadow even if the CPU has it (a test knob). */
+void vcpu_refuse_tpr_shadow(void);
+
+/* Checks the controls this CPU offers once at boot; 0 ok, -1 with *why. */
+int vcpu_check_controls(const char **why);
+
+/* Whether CR8 goes to a virtual-APIC page (else CR8 loads and stores exit); valid after vcpu_check_controls. */
+bool vcpu_uses_tpr_shadow(void);
+
+/* The controls as computed (for exit handlers that toggle window exiting). */
+uint32_t vcpu_proc_controls(void);
+uint32_t vcpu_pin_controls(void);
+uint32_t vcpu_exit_controls(void);
+
+#endif

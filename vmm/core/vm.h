@@ -1,0 +1,145 @@
+/*
+ * A virtual machine: its RAM and EPT, its I/O buses and devices, its vCPUs,
+ * its console ring and its life cycle. The VM table is the hypervisor's only
+ * list of guests. Runs in VMX root.
+ */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot/hvcfg.h"
+#include "lib/logring.h"
+#include "lib/spinlock.h"
+#include "mm/ept.h"
+#include "vmm/dev/acpi_pm.h"
+#include "vmm/dev/debugcon.h"
+#include "vmm/dev/ioapic.h"
+#include "vmm/dev/pic.h"
+#include "vmm/dev/pci.h"
+#include "vmm/dev/pit.h"
+#include "vmm/dev/rtc.h"
+#include "vmm/dev/sysctl.h"
+#include "vmm/dev/uart.h"
+#include "vmm/core/io_bus.h"
+#include "vmm/core/vcpu.h"
+
+#define VM_MAX 16
+#define VM_MAX_VCPUS 8
+#define VM_RAM_CHUNK (2ULL << 20) /* guest RAM comes in 2 MiB host-contiguous chunks */
+#define VM_INPUT_QUEUE 4096 /* keystrokes waiting for the guest's COM1 (a power of two) */
+
+enum vm_state {
+	VM_RUNNING,
+	VM_PAUSED,
+	VM_HALTED,   /* every vCPU executed HLT with interrupts off */
+	VM_STOPPED,  /* it shut itself down */
+	VM_CRASHED,  /* it did something that ended it (triple fault, bad access) */
+};
+
+struct vm {
+	/*
+	 * Held while its devices, interrupt state or console are touched: by
+	 * its vCPUs' exit handling on their CPUs, and by the console domain's
+	 * management calls. Taken after vm_table_lock, never before it.
+	 */
+	spinlock_t lock;
+	uint32_t id;
+	char name[HVCFG_NAME_MAX];
+	enum vm_state state;
+	char end_reason[160];
+	struct hvcfg_guest cfg;
+
+	/* RAM: guest-physical [0, ram_bytes), host memory in 2 MiB chunks. */
+	uint64_t ram_bytes;
+	uint64_t *ram_chunks; /* host physical address of each chunk */
+	uint32_t ram_chunk_count;
+
+	struct ept ept;
+	uint64_t eptp;
+	uint8_t *io_bitmap;  /* 8 KiB: A (ports 0-0x7fff) then B */
+	uint8_t *msr_bitmap; /* 4 KiB */
+	struct io_bus pio;
+	struct io_bus mmio;
+
+	struct vcpu *vcpus[VM_MAX_VCPUS];
+	uint32_t vcpu_count;
+	uint64_t tsc_offset; /* guest TSC = host TSC + offset: starts near zero */
+	uint64_t start_tsc;
+
+	struct pic pic;
+	struct pit pit;
+	struct vuart com[2];      /* COM1 (0x3f8, IRQ 4) and COM2 (0x2f8, IRQ 3) */
+	struct ioapic ioapic;
+	struct rtc rtc;
+	struct sysctl sysctl;     /* port 0x92, the 8042's reset line, 0xcf9 */
+	struct pci_bus pci;
+	struct acpi_pm acpi_pm;
+	bool reboot_requested;    /* the guest reset itself: the scheduler re-creates it */
+	uint64_t next_timer_tsc; /* host TSC of the next timer interrupt (UINT64_MAX: none) */
+	bool timers_dirty;       /* a guest reprogrammed a timer: recompute next_timer_tsc */
+	struct debugcon debugcon;
+
+	char *console_buf;
+	struct logring console; /* everything the guest printed */
+	char line[160];         /* the console line being assembled for the log */
+	uint32_t line_len;
+	uint8_t input[VM_INPUT_QUEUE]; /* the operator's keystrokes on their way to COM1 */
+	uint32_t input_head, input_tail; /* free-running */
+	bool is_console;        /* the console domain: may make management hypercalls */
+	bool ending;            /* someone has claimed the job of destroying or rebooting it */
+
+	uint64_t bad_hypercalls;
+};
+
+/* Creates a VM from a config section and the loaded image; NULL with *why on failure (nothing leaks). */
+struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why);
+/* Ends a VM: its vCPUs never run again; logs the reason. Memory stays until vm_destroy. */
+void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Frees a VM no CPU uses any more (see sched_destroy_vm for one that ran). */
+void vm_destroy(struct vm *vm);
+/*
+ * Destroys vm and starts it again from its config (a new id, as in Xen);
+ * why_restart goes in the log ("reset itself"). NULL if it cannot. The
+ * caller has claimed it (vm_claim_end).
+ */
+struct vm *vm_reboot(struct vm *vm, const char *why_restart);
+
+/*
+ * The VM table. Its slots change under vm_table_lock, and a VM found there
+ * stays allocated while the lock is held or while the finder's CPU is
+ * marked as using it (vmm/core/sched.c); sched_destroy_vm waits for both.
+ */
+void vm_table_lock(void);
+void vm_table_unlock(void);
+void vm_table_remove(struct vm *vm);
+/* True for the one caller that may destroy or reboot vm (table lock held, or vm in use here). */
+bool vm_claim_end(struct vm *vm);
+struct vm *vm_by_index(uint32_t i); /* NULL for a free slot */
+struct vm *vm_by_id(uint32_t id);   /* NULL if no guest has that id */
+bool vm_console_domain_exists(void);
+const char *vm_state_name(enum vm_state s);
+bool vm_is_live(const struct vm *vm);
+
+/* Guest nanoseconds since the VM started. */
+uint64_t vm_now_ns(const struct vm *vm);
+
+/* Guest RAM access: false if [gpa, gpa+len) is not wholly guest RAM. */
+bool vm_gpa_is_ram(const struct vm *vm, uint64_t gpa, uint64_t len);
+void *vm_gpa_to_hva(const struct vm *vm, uint64_t gpa); /* NULL if not RAM; valid to the end of its 2 MiB chunk */
+int vm_copy_from_guest(const struct vm *vm, void *dst, uint64_t gpa, uint64_t len);
+int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
+
+/*
+ * Appends guest console output (debug port, UART, hypercall) to its ring;
+ * whole lines also go to the hypervisor's log, unless a console domain
+ * exists (then the operator reads guests with `console`).
+ */
+void vm_console_output(struct vm *vm, const char *s, uint64_t len);
+/* Queues keystrokes for the guest's COM1; returns how many fit (the rest: try again later). */
+size_t vm_console_input(struct vm *vm, const char *s, size_t len);
+/* Moves queued keystrokes into COM1's receive FIFO as far as it has room. */
+void vm_console_input_refill(struct vm *vm);
+
+#endif
