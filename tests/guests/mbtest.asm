@@ -149,6 +149,7 @@ start:
 	xor eax, eax
 	mov [checks_passed], eax
 	mov [checks_failed], eax
+	mov [uart_timeouts], eax
 	call uart_init
 
 	call check_magic
@@ -174,6 +175,7 @@ start:
 	call check_image_loaded
 	call check_bss_zeroed
 	call check_a20
+	call check_uart_lsr
 
 	PUTS32 "mbtest: done, "
 	PUTDEC32 [checks_passed]
@@ -565,6 +567,39 @@ check_a20:
 	PASS32
 	ret
 
+; The emulated 16550's line status: an idle transmitter shows THRE and
+; TEMT, and no putc so far gave up waiting for THRE (a UART whose LSR reads
+; as 0 would make every byte wait out UART_POLL_MAX, as Linux's console does).
+LSR_TEMT	equ 1 << 6
+check_uart_lsr:
+	CHECK "uart-lsr"
+	push eax
+	push edx
+	mov dx, UART_LSR
+	in al, dx
+	mov dl, al
+	and al, LSR_THRE | LSR_TEMT
+	cmp al, LSR_THRE | LSR_TEMT
+	jne .bad_lsr
+	cmp dword [uart_timeouts], 0
+	jne .timeouts
+	PASS32
+	jmp .out
+.bad_lsr:
+	FAIL32 "LSR reads "
+	movzx eax, dl
+	PUTHEX32 eax
+	NEWLINE32
+	jmp .out
+.timeouts:
+	FAIL32 "bytes sent without THRE: "
+	PUTDEC32 [uart_timeouts]
+	NEWLINE32
+.out:
+	pop edx
+	pop eax
+	ret
+
 ; ---------------------------------------------------------------- output ---
 
 ; 8N1 at divisor 1 (115200 baud), FIFOs on, DTR and RTS; no interrupts.
@@ -610,6 +645,7 @@ putc:
 	jnz .send
 	dec ecx
 	jnz .poll
+	inc dword [uart_timeouts]
 .send:
 	pop eax
 	mov dx, UART_THR
@@ -733,6 +769,7 @@ boot_eflags:	resd 1
 boot_cr0:	resd 1
 checks_passed:	resd 1
 checks_failed:	resd 1
+uart_timeouts:	resd 1
 check_name:	resd 1
 mmap_error:	resd 1
 mmap_count:	resd 1

@@ -19,6 +19,7 @@ CFG
 	expect "$out" '^guest mb: mbtest: multiboot magic ok' "the Multiboot magic"
 	expect "$out" '^guest mb: mbtest: .*cmdline "mbtest says hello"' "the command line through the UART"
 	expect "$out" '^guest mb: mbtest: done, [0-9]+ passed, 0 failed' "every mbtest check to pass"
+	expect "$out" '^guest mb: .*PASS uart-lsr' "the UART's line status to show an idle transmitter"
 	expect_not "$out" '^guest mb: FAIL' "a failed mbtest check"
 	expect "$out" '^hv: guest mb \(id [0-9]+\) stopped: shut down by the guest \(code 0\)' "its shutdown"
 	finish_test bochs_multiboot "$out"

@@ -35,7 +35,11 @@ static int claimed_timer(struct vcpu *v, bool ok)
 	return claimed(ok);
 }
 
-/* A byte-wide port model's read: the byte goes out in *value if the port was its. */
+/*
+ * A byte-wide port model's read: the byte goes out in *value if the port was
+ * its. Callers run the model into a local first: C leaves the order of a
+ * call's arguments open, so byte_read(model(&b), b, ...) may pass b unread.
+ */
 static int byte_read(bool ok, uint8_t byte, uint64_t *value)
 {
 	if (ok)
@@ -60,8 +64,9 @@ static int debugcon_write(struct vcpu *v, void *debugcon, uint64_t port, unsigne
 static int uart_read(struct vcpu *v, void *uart, uint64_t port, unsigned size, uint64_t *value)
 {
 	uint8_t b = 0;
+	bool ok = size == 1 && vuart_io_read(uart, (uint16_t)port, &b);
 
-	if (byte_read(size == 1 && vuart_io_read(uart, (uint16_t)port, &b), b, value))
+	if (byte_read(ok, b, value))
 		return -1;
 	/* A byte left the receive FIFO: the next queued keystroke can take its place. */
 	vm_console_input_refill(v->vm);
@@ -79,8 +84,9 @@ static int uart_write(struct vcpu *v, void *uart, uint64_t port, unsigned size, 
 			       uint64_t *value)                                                    \
 	{                                                                                          \
 		uint8_t b = 0;                                                                     \
+		bool ok = size == 1 && name##_io_read(state, (uint16_t)port, &b);                  \
                                                                                                    \
-		return byte_read(size == 1 && name##_io_read(state, (uint16_t)port, &b), b, value); \
+		return byte_read(ok, b, value);                                                    \
 	}                                                                                          \
 	static int name##_write(struct vcpu *v, void *state, uint64_t port, unsigned size,         \
 				uint64_t value)                                                    \
