@@ -33,6 +33,13 @@
 ;                of its TSC and then shuts down (code 0). Nothing may be
 ;                delivered meanwhile: "hostile: survived cr8" means
 ;                something was.
+;   mgmt-self    run as the console domain (role = console, the only guest,
+;                so its id is 1): management calls aimed at its own id
+;                (console read and write, every control operation, devices),
+;                each of which must come back with its documented answer
+;                rather than hang the host. Says "hostile: mgmt-self: all N
+;                calls answered" (or how many were wrong) on the operator's
+;                line (HC_OP_WRITE) and powers the machine off.
 ;
 ; In the first three the hypervisor must end the guest: a line
 ; "hostile: survived <mode>" means it did not. The storm reports what each
@@ -707,6 +714,87 @@ mode_mgmt:
 	mov edi, 1
 	jmp shutdown
 
+; -------------------------------------------------------------- mgmt-self ---
+
+HV_EBUSY	equ 16
+SELF_ID		equ 1
+ANY_COUNT	equ -1			; expected: a byte count (not negative)
+
+; Each entry: call number, id, two more arguments, the expected result.
+	section .rodata
+align 8
+self_calls:
+	dq 0x106, SELF_ID, mgmt_buf, 64, ANY_COUNT	; HC_VM_CONSOLE_READ of its own ring
+	dq 0x107, SELF_ID, mgmt_buf, 1, -HV_EINVAL	; HC_VM_CONSOLE_WRITE to itself
+	dq 0x105, SELF_ID, 1, 0, -HV_EBUSY		; HC_VM_CONTROL pause
+	dq 0x105, SELF_ID, 2, 0, -HV_EBUSY		; unpause
+	dq 0x105, SELF_ID, 3, 0, -HV_EBUSY		; destroy
+	dq 0x105, SELF_ID, 4, 0, -HV_EBUSY		; reboot
+	dq 0x105, SELF_ID, 5, 0, -HV_EBUSY		; shutdown
+	dq 0x10d, SELF_ID, mgmt_buf, 4096, ANY_COUNT	; HC_VM_DEVICES
+	dq 0x106, SELF_ID, mgmt_buf, 64, ANY_COUNT	; and its ring once more
+self_calls_end:
+self_ok_msg:	db "hostile: mgmt-self: all calls answered", 10
+self_ok_len	equ $ - self_ok_msg
+self_bad_msg:	db "hostile: mgmt-self: some calls answered wrongly (see its console ring)", 10
+self_bad_len	equ $ - self_bad_msg
+	section .text
+
+; op_write rsi = message, edx = length: the operator's serial line.
+op_write:
+	mov rdi, rsi
+	mov rsi, rdx
+	mov eax, 0x101			; HC_OP_WRITE
+	vmcall
+	ret
+
+mode_mgmt_self:
+	lea rbx, [self_calls]
+.next:
+	lea rax, [self_calls_end]
+	cmp rbx, rax
+	jae .done
+	mov rdi, [rbx + 8]
+	mov rsi, [rbx + 16]
+	mov rdx, [rbx + 24]
+	xor r10d, r10d
+	mov qword [mgmt_buf], 0		; struct hv_ring_read: from 0
+	mov rax, [rbx]
+	vmcall
+	PUTS "hostile: self call "
+	PUTHEX [rbx]
+	PUTS " -> "
+	PUTSDEC rax
+	NEWLINE
+	mov rcx, [rbx + 32]
+	cmp rcx, ANY_COUNT
+	jne .exact
+	test rax, rax
+	jns .ok
+	jmp .wrong
+.exact:
+	cmp rax, rcx
+	je .ok
+.wrong:
+	inc qword [mgmt_accepted]
+.ok:
+	add rbx, 40
+	jmp .next
+.done:
+	lea rsi, [self_ok_msg]
+	mov edx, self_ok_len
+	cmp qword [mgmt_accepted], 0
+	je .say
+	lea rsi, [self_bad_msg]
+	mov edx, self_bad_len
+.say:
+	call op_write
+	mov edi, 1			; HC_HOST_POWER: off
+	mov eax, 0x10c
+	vmcall
+	mov edi, 1
+	jmp shutdown
+
 ; ------------------------------------------------------------ extra-insns ---
 
 mode_extra_insns:
@@ -937,6 +1025,7 @@ STRING s_extra, "extra-insns"
 STRING s_reboot, "reboot"
 STRING s_mgmt, "mgmt"
 STRING s_cr8, "cr8"
+STRING s_mgmt_self, "mgmt-self"
 align 8
 mode_table:
 	dq s_oob_read, mode_oob_read
@@ -947,6 +1036,7 @@ mode_table:
 	dq s_reboot, mode_reboot
 	dq s_mgmt, mode_mgmt
 	dq s_cr8, mode_cr8
+	dq s_mgmt_self, mode_mgmt_self
 	dq 0, 0
 
 ; -------------------------------------------------------------------- bss ---

@@ -88,3 +88,28 @@ CFG
 	expect "$out" '^hv: powering off' "the host to run on"
 	finish_test bochs_entry_failure "$out"
 }
+
+# The console domain aiming management calls at itself: each must come back
+# with its answer (a guest's lock is not taken twice), and the host powers
+# off when it asks.
+t_bochs_console_self() {
+	out=$WORK/bochs_console_self
+	esp=$(make_esp bochs_console_self)
+	cat >"$esp/EFI/hv/hv.cfg" <<CFG
+[hypervisor]
+cmdline = when_done=poweroff
+
+[guest self]
+kernel = hostile.bin
+type = long
+memory = 8M
+role = console
+cmdline = mgmt-self
+autostart = yes
+CFG
+	boot_and_wait bochs "$esp" "$out" 600 ""
+	expect "$out" '^hostile: mgmt-self: all calls answered' "every call aimed at itself answered"
+	expect "$out" '^hv: powering off \(asked by the operator\)' "the host to power off when asked"
+	expect_not "$out" 'CPU exception|panic' "a host crash"
+	finish_test bochs_console_self "$out"
+}

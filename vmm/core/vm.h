@@ -25,6 +25,18 @@
 #include "vmm/core/io_bus.h"
 #include "vmm/core/vcpu.h"
 
+/*
+ * Lock order, the one rule for every CPU:
+ *
+ *   vm_table_lock  ->  one VM's lock  ->  leaf locks (log, operator line)
+ *
+ * A VM's lock is taken after the table lock or alone, never before it, and
+ * no CPU holds two VMs' locks at once. Exit handling holds its own VM's
+ * lock, so a handler that needs the table (the console domain's management
+ * calls, vmm/hypercall.c) drops its VM's lock first and takes it again
+ * after; sched_destroy_vm and vm_create are called with no lock held.
+ */
+
 #define VM_MAX 16
 #define VM_MAX_VCPUS 8
 #define VM_RAM_CHUNK (2ULL << 20) /* guest RAM comes in 2 MiB host-contiguous chunks */
@@ -42,7 +54,7 @@ struct vm {
 	/*
 	 * Held while its devices, interrupt state or console are touched: by
 	 * its vCPUs' exit handling on their CPUs, and by the console domain's
-	 * management calls. Taken after vm_table_lock, never before it.
+	 * management calls. See "Lock order" below.
 	 */
 	spinlock_t lock;
 	uint32_t id;

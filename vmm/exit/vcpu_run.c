@@ -6,7 +6,8 @@
  * Before every entry the VM's timers are brought up to date and a due
  * interrupt is injected; the preemption timer is also set to fire at the
  * next timer interrupt, so a guest spinning with interrupts enabled gets
- * its ticks on time. The VM's lock is held everywhere but in the guest, so
+ * its ticks on time. The VM's lock is held everywhere but in the guest (and
+ * in management calls, which drop it: see vmm/vm.h), so
  * the vCPUs of one VM on several CPUs handle their exits one at a time.
  * With the TPR shadow, the guest's CR8 changes the virtual-APIC page
  * behind our back: it is read back after each exit and written before

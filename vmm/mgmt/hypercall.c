@@ -60,7 +60,15 @@ int handle_vmcall(struct vcpu *v)
 		if (!v->vm->is_console) {
 			ret = -HV_EPERM;
 		} else {
+			/*
+			 * Management calls take the VM table's lock and other
+			 * guests' locks, which come before any VM's lock (see
+			 * vmm/vm.h), and may end guests and wait for other CPUs:
+			 * the caller's own lock is dropped meanwhile.
+			 */
+			spin_unlock(&v->vm->lock);
 			ret = mgmt_call(v, nr, a);
+			spin_lock(&v->vm->lock);
 			/* Creating or ending a guest loads other VMCSs: make the caller's current again. */
 			vmcs_load(v->vmcs_phys);
 		}

@@ -4,7 +4,9 @@
  * argument is checked before use: ids must name a guest, buffers must lie
  * in the caller's RAM clear of its devices, lengths must be in range. A bad
  * call returns an error code and changes nothing. Runs in VMX root with the
- * caller's VMCS current.
+ * caller's VMCS current and none of the locks of vmm/vm.h held (the
+ * caller's own VM lock included: hypercall.c drops it), so a call may take
+ * them in their order, whichever guest it names, the caller itself too.
  */
 #include "vmm/mgmt/mgmt.h"
 
@@ -86,8 +88,10 @@ static int64_t op_read(struct vcpu *caller, uint64_t gpa, uint64_t len, uint64_t
 		return put(caller, gpa, buf, n) ?: (int64_t)n;
 	if (timeout_us) {
 		/* Nothing yet: the vCPU sleeps until a byte arrives or the time is up. */
+		spin_lock(&caller->vm->lock);
 		caller->state = VCPU_BLOCKED;
 		caller->wake_tsc = rdtsc() + timer_tsc_hz() / 1000000ULL * timeout_us;
+		spin_unlock(&caller->vm->lock);
 	}
 	return 0;
 }
