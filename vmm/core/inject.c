@@ -1,37 +1,45 @@
 /*
- * Event injection. A vCPU has one queued event; a second exception raised
- * while one is queued becomes a double fault, and a fault while a double
- * fault is queued ends the VM as a triple fault would (SDM Vol. 3, 6.15,
- * table 6-5, simplified: every pair is treated as contributory).
+ * Event injection. A vCPU has one queued event for the next entry. An
+ * exception raised while one is queued is combined with it as SDM Vol. 3,
+ * 6.15 says (vmm/core/exc_class.h): a double fault, a triple fault that ends
+ * the VM, or delivered in its place; a queued external interrupt or NMI,
+ * which nothing would raise again, waits in `held` behind the exception
+ * and is injected on a later entry, once the guest can take it.
  */
 #include "vmm/core/inject.h"
 
 #include "arch/x86/vmx.h"
+#include "vmm/core/exc_class.h"
 #include "vmm/core/exitq.h"
 #include "vmm/core/vcpu_setup.h"
 #include "vmm/core/vm.h"
 #include "vmm/core/vm_irq.h"
 
-#define VECTOR_DF 8
 #define RFLAGS_IF (1ULL << 9)
 #define INTERRUPTIBILITY_STI (1U << 0)
 #define INTERRUPTIBILITY_MOV_SS (1U << 1)
+#define INTERRUPTIBILITY_NMI (1U << 3)
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error_code)
 {
 	if (v->pending.valid) {
 		uint32_t queued = v->pending.info;
 
-		if (intr_info_type(queued) == INTR_TYPE_HW_EXCEPTION &&
-		    intr_info_vector(queued) == VECTOR_DF) {
+		switch (exc_combine(intr_info_type(queued), intr_info_vector(queued), vector)) {
+		case EXC_TRIPLE_FAULT:
 			vm_end(v->vm, VM_CRASHED, "triple fault (exception %u while delivering #DF)",
 			       vector);
 			return;
-		}
-		if (intr_info_type(queued) == INTR_TYPE_HW_EXCEPTION) {
-			vector = VECTOR_DF;
+		case EXC_DOUBLE_FAULT:
+			vector = EXC_VECTOR_DF;
 			has_error = true;
 			error_code = 0;
+			break;
+		case EXC_HOLD_QUEUED:
+			v->held = v->pending;
+			break;
+		case EXC_DELIVER_NEW:
+			break;
 		}
 	}
 	v->pending.valid = true;
@@ -75,19 +83,48 @@ static bool can_take_interrupt(struct vcpu *v)
 	       !(blocking & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
+/* A held external interrupt needs what any interrupt needs; a held NMI only that no blocking forbids it. */
+static bool can_take_held(struct vcpu *v)
+{
+	uint32_t blocking;
+
+	if (intr_info_type(v->held.info) != INTR_TYPE_NMI)
+		return can_take_interrupt(v);
+	blocking = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+	return !(blocking & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI));
+}
+
+static void write_event(const struct vcpu_event *e)
+{
+	vmcs_write32(VMCS_ENTRY_INTR_INFO, e->info);
+	if (intr_info_has_error(e->info))
+		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
+	if (e->insn_len)
+		vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, e->insn_len);
+}
+
 void inject_before_entry(struct vcpu *v)
 {
 	bool want_window = false;
 
 	if (v->pending.valid) {
-		vmcs_write32(VMCS_ENTRY_INTR_INFO, v->pending.info);
-		if (intr_info_has_error(v->pending.info))
-			vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, v->pending.error_code);
-		if (v->pending.insn_len)
-			vmcs_write32(VMCS_ENTRY_INSTRUCTION_LEN, v->pending.insn_len);
+		write_event(&v->pending);
 		v->pending.valid = false;
-		/* A device interrupt still waiting is delivered after this event. */
-		want_window = vm_irq_pending(v);
+		/* A held event or a device interrupt still waiting is delivered after this one. */
+		want_window = v->held.valid || vm_irq_pending(v);
+	} else if (v->held.valid) {
+		if (can_take_held(v)) {
+			write_event(&v->held);
+			v->held.valid = false;
+			want_window = vm_irq_pending(v);
+		} else {
+			/*
+			 * An interrupt-window exit comes once IF allows; an NMI
+			 * blocked by an NMI would make it exit at once, over and
+			 * over: it is tried again at the next entry instead.
+			 */
+			want_window = intr_info_type(v->held.info) != INTR_TYPE_NMI;
+		}
 	} else if (vm_irq_pending(v)) {
 		if (can_take_interrupt(v)) {
 			int vector = vm_irq_ack(v);

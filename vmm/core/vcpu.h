@@ -98,6 +98,7 @@ struct vcpu {
 	struct lapic lapic;
 	bool reset_vmcs;     /* an INIT-SIPI gave it a new start: rewrite its VMCS before running it */
 	struct vcpu_event pending;
+	struct vcpu_event held; /* a re-queued interrupt or NMI an exception went ahead of (vmm/inject.c) */
 	bool wants_interrupt_window;
 	uint64_t wake_tsc;      /* a halted vCPU with IF=1 wakes by then at the latest */
 	uint64_t armed_deadline; /* what the preemption timer was last set to fire at */
@@ -156,7 +157,12 @@ struct hv_vcpu_info;
 void vcpu_take_snapshot(struct vcpu *v);
 void vcpu_snapshot_regs(const struct vcpu *v, struct hv_vcpu_info *info);
 
-/* Queues a hardware exception for the next entry (replaces nothing already queued). */
+/*
+ * Queues a hardware exception for the next entry, combined with an event
+ * already queued as SDM 6.15 says (vmm/core/exc_class.h): #DF, a triple fault
+ * that ends the VM, or the new exception first and a queued external
+ * interrupt or NMI kept for the entry after.
+ */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error_code);
 static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, 13, true, 0); }
 static inline void vcpu_inject_ud(struct vcpu *v) { vcpu_inject_exception(v, 6, false, 0); }
