@@ -57,6 +57,8 @@ static void deliver(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, u
 		case LAPIC_DM_INIT:
 			lapic_reset(&v->lapic);
 			v->state = VCPU_WAIT_SIPI;
+			/* If it is in the guest on another CPU, it must leave it now. */
+			sched_kick(v);
 			break;
 		case LAPIC_DM_SIPI:
 			if (v->state != VCPU_WAIT_SIPI)

@@ -184,6 +184,7 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 
 		/* An application processor started by INIT-SIPI: a fresh VMCS in real mode. */
 		v->reset_vmcs = false;
+		v->pending.valid = v->held.valid = false; /* INIT discards what was on its way */
 		if (vcpu_setup_vmcs(v, &why)) {
 			vm_end(vm, VM_CRASHED, "cannot start vCPU %u: %s", v->id, why);
 			goto out;
