@@ -221,11 +221,11 @@ static int guest_vcpus(struct hvcfg_guest *g, struct hvcfg_str v, struct hvcfg_m
 	int rc = hvcfg_number(v, false, &n);
 
 	if (rc == HVCFG_NUM_BAD)
-		return hvcfg_fail(m, "bad number '%.*s' for vcpus: expected 1 to 64",
-				  hvcfg_echo(v), v.p);
-	if (rc == HVCFG_NUM_RANGE || n < 1 || n > 64)
-		return hvcfg_fail(m, "vcpus = %.*s is out of range: expected 1 to 64",
-				  hvcfg_echo(v), v.p);
+		return hvcfg_fail(m, "bad number '%.*s' for vcpus: expected 1 to %u",
+				  hvcfg_echo(v), v.p, HVCFG_VCPUS_MAX);
+	if (rc == HVCFG_NUM_RANGE || n < 1 || n > HVCFG_VCPUS_MAX)
+		return hvcfg_fail(m, "vcpus = %.*s is out of range: expected 1 to %u",
+				  hvcfg_echo(v), v.p, HVCFG_VCPUS_MAX);
 	g->vcpus = (uint32_t)n;
 	return 0;
 }

@@ -36,6 +36,7 @@
 #define HVCFG_PATH_MAX 64     /* incl. NUL; equals BOOT_FILE_NAME_MAX */
 #define HVCFG_CMDLINE_MAX 256 /* incl. NUL */
 #define HVCFG_CPUS_MAX 8      /* entries in a cpus = list */
+#define HVCFG_VCPUS_MAX 8     /* vCPUs of one guest: the hypervisor's only such limit (VM_MAX_VCPUS) */
 #define HVCFG_CPU_LIMIT 64    /* physical CPU numbers are below this */
 
 /* How a guest image is started (`type =`). */

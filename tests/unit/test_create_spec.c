@@ -107,6 +107,7 @@ static void test_errors(void **state)
 	expect_error("linux cmdline=\"unterminated", "unterminated quote");
 	expect_error("con", "only one console domain");
 	expect_error("linux role=console", "only one console domain");
+	expect_error("linux vcpus=9", "vcpus = 9 is out of range: expected 1 to 8");
 	expect_error("linux vcpus=1\x1b[A", "only printable ASCII");
 	expect_error("linux \xff", "only printable ASCII");
 	memset(big, 'a', sizeof(big) - 1);

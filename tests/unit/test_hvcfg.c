@@ -226,8 +226,8 @@ static void test_other_values(void **state)
 	assert_int_equal(cfg.hv.console_ring_bytes, 16 * MiB);
 	parse_ok("[hypervisor]\nconsole_ring = 5000\n"); /* a plain number is bytes */
 	assert_int_equal(cfg.hv.console_ring_bytes, 5000);
-	parse_ok(guest_file("vcpus = 64"));
-	assert_int_equal(cfg.guests[0].vcpus, 64);
+	parse_ok(guest_file("vcpus = 8")); /* HVCFG_VCPUS_MAX: as many as a VM has */
+	assert_int_equal(cfg.guests[0].vcpus, 8);
 	parse_ok(guest_file("cmdline = \"\""));
 	assert_string_equal(cfg.guests[0].cmdline, "");
 	parse_ok(guest_file("cmdline ="));
@@ -360,8 +360,9 @@ static const struct {
 	{ "memory 2^64 bytes exactly", "[guest a]\nkernel=k\nmemory = 18446744073709551616K\n",
 	  3, "out of range" },
 	{ "memory not 4K multiple", "[guest a]\nkernel=k\nmemory = 1025K\n", 3, "multiple of 4K" },
-	{ "vcpus zero", "[guest a]\nkernel=k\nvcpus = 0\n", 3, "out of range|1 to 64" },
-	{ "vcpus 65", "[guest a]\nkernel=k\nvcpus = 65\n", 3, "out of range" },
+	{ "vcpus zero", "[guest a]\nkernel=k\nvcpus = 0\n", 3, "out of range|1 to 8" },
+	{ "vcpus 9", "[guest a]\nkernel=k\nvcpus = 9\n", 3, "vcpus = 9 is out of range: expected 1 to 8" },
+	{ "vcpus 64", "[guest a]\nkernel=k\nvcpus = 64\n", 3, "out of range|1 to 8" },
 	{ "vcpus overflow", "[guest a]\nkernel=k\nvcpus = 18446744073709551617\n", 3, "out of range" },
 	{ "vcpus hex", "[guest a]\nkernel=k\nvcpus = 0x2\n", 3, "bad number" },
 	{ "vcpus word", "[guest a]\nkernel=k\nvcpus = two\n", 3, "bad number" },

@@ -12,6 +12,7 @@
 #define HV_NAME_MAX 32
 #define HV_REASON_MAX 160
 #define HV_EXIT_REASONS 81 /* basic exit reasons 0..80 */
+#define HV_VCPUS_MAX 8     /* vCPUs of one guest (the core's VM_MAX_VCPUS) */
 
 /* Guest states as HC_VM_INFO reports them. */
 enum hv_vm_state {
@@ -36,7 +37,7 @@ struct hv_vm_info {
 	uint64_t exits;
 	uint64_t bad_hypercalls;
 	uint64_t console_bytes; /* everything it ever printed (the ring's head) */
-	int32_t pinned_cpu[8];  /* per vCPU: the physical CPU it runs on */
+	int32_t pinned_cpu[HV_VCPUS_MAX]; /* per vCPU: the physical CPU it runs on */
 	char kernel[64];
 	char end_reason[HV_REASON_MAX]; /* why it stopped or crashed; "" while live */
 };

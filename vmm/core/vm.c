@@ -24,6 +24,9 @@
 #include "vmm/core/vcpu_setup.h"
 #include "vmm/core/vm_irq.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static struct vm *vms[VM_MAX];
 static uint32_t next_vm_id = 1;
 static spinlock_t table_lock = SPINLOCK_INIT;
@@ -356,6 +359,10 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 		*why = "the console domain has exactly one vCPU";
 		return NULL;
 	}
+	if (cfg->vcpus < 1 || cfg->vcpus > VM_MAX_VCPUS) {
+		*why = "vcpus is out of range (a guest has 1 to " STR(VM_MAX_VCPUS) ")";
+		return NULL;
+	}
 	vm = kzalloc(sizeof(*vm));
 	if (!vm) {
 		*why = "out of memory for the VM";
@@ -390,7 +397,7 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 	logring_init(&vm->console, vm->console_buf, hv_config()->hv.console_ring_bytes);
 
 	*why = "out of memory for vCPUs";
-	for (i = 0; i < cfg->vcpus && i < VM_MAX_VCPUS; i++) {
+	for (i = 0; i < cfg->vcpus; i++) {
 		vm->vcpus[i] = vcpu_create(vm, i);
 		if (!vm->vcpus[i])
 			goto fail;

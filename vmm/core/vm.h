@@ -38,7 +38,7 @@
  */
 
 #define VM_MAX 16
-#define VM_MAX_VCPUS 8
+#define VM_MAX_VCPUS HVCFG_VCPUS_MAX /* hv.cfg and create refuse more */
 #define VM_RAM_CHUNK (2ULL << 20) /* guest RAM comes in 2 MiB host-contiguous chunks */
 #define VM_INPUT_QUEUE 4096 /* keystrokes waiting for the guest's COM1 (a power of two) */
 

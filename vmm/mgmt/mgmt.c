@@ -33,6 +33,7 @@
 
 _Static_assert(HV_EXIT_REASONS == EXIT_REASON_MAX + 1, "hv_vm_stats covers every exit reason");
 _Static_assert(HV_NAME_MAX == HVCFG_NAME_MAX, "names fit both ways");
+_Static_assert(HV_VCPUS_MAX == VM_MAX_VCPUS, "hv_vm_info has a slot for every vCPU");
 
 static uint64_t tsc_to_ns(uint64_t ticks)
 {
@@ -162,8 +163,7 @@ static int64_t vm_info(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t 
 	for (i = 0; i < vm->vcpu_count; i++) {
 		run += vm->vcpus[i]->run_tsc;
 		info.exits += vm->vcpus[i]->exits_total;
-		if (i < 8)
-			info.pinned_cpu[i] = (int32_t)vm->vcpus[i]->cpu;
+		info.pinned_cpu[i] = (int32_t)vm->vcpus[i]->cpu;
 	}
 	info.cpu_ns = tsc_to_ns(run);
 	info.uptime_ns = vm_now_ns(vm);
