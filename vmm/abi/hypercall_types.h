@@ -21,6 +21,7 @@ enum hv_vm_state {
 	HV_VM_HALTED = 2,
 	HV_VM_STOPPED = 3,
 	HV_VM_CRASHED = 4,
+	HV_VM_CREATING = 5, /* in the table, still being built */
 };
 
 #define HV_VM_FLAG_CONSOLE 1U /* the console domain itself */

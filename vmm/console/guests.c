@@ -40,7 +40,8 @@ bool guest_lookup(const char *word, struct hv_vm_info *info)
 
 const char *guest_state_name(uint32_t state)
 {
-	static const char *const names[] = { "running", "paused", "halted", "stopped", "crashed" };
+	static const char *const names[] = { "running", "paused", "halted", "stopped", "crashed",
+					     "creating" };
 
 	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "vmm/exitq.h"
+#include "vmm/core/exitq.h"
 
 #define EXC_VECTOR_DF 8U
 

@@ -113,10 +113,12 @@ static struct vcpu *pick_next(struct sched_cpu *c, unsigned cpu)
 		vm = vm_by_index(c->rr / VM_MAX_VCPUS);
 		if (!vm || c->rr % VM_MAX_VCPUS >= vm->vcpu_count)
 			continue;
+		if (vm_is_creating(vm))
+			continue; /* its vCPUs are not ours to run or let go of yet */
 		v = vm->vcpus[c->rr % VM_MAX_VCPUS];
 		if (v->cpu != cpu)
 			continue;
-		if (!vm_is_live(vm)) {
+		if (vm_is_ended(vm)) {
 			vcpu_release_here(c, v);
 			continue;
 		}
@@ -144,7 +146,7 @@ static void release_ended(struct sched_cpu *c, unsigned cpu)
 	for (i = 0; i < VM_MAX; i++) {
 		struct vm *vm = vm_by_index(i);
 
-		if (!vm || vm_is_live(vm))
+		if (!vm || !vm_is_ended(vm))
 			continue;
 		for (j = 0; j < vm->vcpu_count; j++)
 			if (vm->vcpus[j]->cpu == cpu)
@@ -203,7 +205,7 @@ static bool any_running(void)
 	for (i = 0; i < VM_MAX && !any; i++) {
 		struct vm *vm = vm_by_index(i);
 
-		any = vm && (vm->state == VM_RUNNING || vm->state == VM_PAUSED);
+		any = vm && vm_state_may_run(vm_state_now(vm));
 	}
 	vm_table_unlock();
 	return any;
@@ -224,7 +226,7 @@ static uint64_t next_wakeup(unsigned cpu, uint64_t until, bool *console)
 		struct vm *vm = vm_by_index(i);
 		bool here = false;
 
-		if (!vm || vm->state != VM_RUNNING)
+		if (!vm || vm_state_now(vm) != VM_RUNNING)
 			continue;
 		for (j = 0; j < vm->vcpu_count; j++) {
 			struct vcpu *v = vm->vcpus[j];

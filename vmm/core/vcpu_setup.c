@@ -10,6 +10,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/smp.h"
+#include "lib/log.h"
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/kpaging.h"
@@ -169,7 +170,20 @@ void vcpu_free(struct vcpu *v)
 	if (!v)
 		return;
 	sched_forget_vcpu(v);
-	vmcs_clear(v->vmcs_phys);
+	/*
+	 * VMCLEAR only where the VMCS is active: here when vm_create gives up,
+	 * else its own CPU cleared it when it let go (vcpu_release_here). A
+	 * VMCS still active on another CPU is leaked rather than cleared from
+	 * the wrong one and freed under that CPU's feet.
+	 */
+	if (v->vmcs_active) {
+		if (v->host_cpu != (int32_t)cpu_index()) {
+			log_error("hv: vCPU %u's VMCS is still active on CPU %d: not freed", v->id,
+				  v->host_cpu);
+			return;
+		}
+		vmcs_clear(v->vmcs_phys);
+	}
 	phys_free(v->vmcs_phys, 1);
 	free_page_virt(v->fpu_area);
 	free_page_virt(v->vapic);

@@ -62,19 +62,14 @@ void vm_table_remove(struct vm *vm)
 	spin_unlock(&table_lock);
 }
 
-static const char *const state_names[] = {
-	[VM_RUNNING] = "running", [VM_PAUSED] = "paused", [VM_HALTED] = "halted",
-	[VM_STOPPED] = "stopped", [VM_CRASHED] = "crashed",
-};
-
 const char *vm_state_name(enum vm_state s)
 {
-	return s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+	return vm_state_label(s);
 }
 
 bool vm_is_live(const struct vm *vm)
 {
-	return vm->state == VM_RUNNING || vm->state == VM_PAUSED || vm->state == VM_HALTED;
+	return vm_state_live(vm_state_now(vm));
 }
 
 struct vm *vm_by_id(uint32_t id)
@@ -371,8 +366,12 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 	vm->cfg = *cfg;
 	vm->is_console = cfg->console;
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
-	/* Not RUNNING until it is built: schedulers that see the slot leave it alone. */
-	vm->state = VM_STOPPED;
+	/*
+	 * CREATING until it is built: schedulers that see the slot neither run
+	 * nor let go of its vCPUs, and management calls other than list and
+	 * info refuse it.
+	 */
+	vm->state = VM_CREATING;
 	if (reserve_slot(vm) == VM_MAX) {
 		kfree(vm);
 		*why = "too many guests";

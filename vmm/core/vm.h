@@ -24,6 +24,7 @@
 #include "vmm/dev/uart.h"
 #include "vmm/core/io_bus.h"
 #include "vmm/core/vcpu.h"
+#include "vmm/core/vm_state.h"
 
 /*
  * Lock order, the one rule for every CPU:
@@ -41,14 +42,6 @@
 #define VM_MAX_VCPUS HVCFG_VCPUS_MAX /* hv.cfg and create refuse more */
 #define VM_RAM_CHUNK (2ULL << 20) /* guest RAM comes in 2 MiB host-contiguous chunks */
 #define VM_INPUT_QUEUE 4096 /* keystrokes waiting for the guest's COM1 (a power of two) */
-
-enum vm_state {
-	VM_RUNNING,
-	VM_PAUSED,
-	VM_HALTED,   /* every vCPU executed HLT with interrupts off */
-	VM_STOPPED,  /* it shut itself down */
-	VM_CRASHED,  /* it did something that ended it (triple fault, bad access) */
-};
 
 struct vm {
 	/*
@@ -133,6 +126,13 @@ struct vm *vm_by_id(uint32_t id);   /* NULL if no guest has that id */
 bool vm_console_domain_exists(void);
 const char *vm_state_name(enum vm_state s);
 bool vm_is_live(const struct vm *vm);
+/* The VM's state as the schedulers and management calls must read it (vm_create publishes RUNNING). */
+static inline enum vm_state vm_state_now(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE);
+}
+static inline bool vm_is_ended(const struct vm *vm) { return vm_state_ended(vm_state_now(vm)); }
+static inline bool vm_is_creating(const struct vm *vm) { return vm_state_now(vm) == VM_CREATING; }
 
 /* Guest nanoseconds since the VM started. */
 uint64_t vm_now_ns(const struct vm *vm);

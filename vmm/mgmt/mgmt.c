@@ -34,6 +34,10 @@
 _Static_assert(HV_EXIT_REASONS == EXIT_REASON_MAX + 1, "hv_vm_stats covers every exit reason");
 _Static_assert(HV_NAME_MAX == HVCFG_NAME_MAX, "names fit both ways");
 _Static_assert(HV_VCPUS_MAX == VM_MAX_VCPUS, "hv_vm_info has a slot for every vCPU");
+_Static_assert((int)HV_VM_RUNNING == (int)VM_RUNNING && (int)HV_VM_PAUSED == (int)VM_PAUSED &&
+		       (int)HV_VM_HALTED == (int)VM_HALTED && (int)HV_VM_STOPPED == (int)VM_STOPPED &&
+		       (int)HV_VM_CRASHED == (int)VM_CRASHED && (int)HV_VM_CREATING == (int)VM_CREATING,
+	       "HC_VM_INFO reports enum vm_state as it is");
 
 static uint64_t tsc_to_ns(uint64_t ticks)
 {
@@ -59,16 +63,22 @@ static struct vm *target(uint64_t id)
 	return hc_check_u32(id) ? NULL : vm_by_id((uint32_t)id);
 }
 
-/* The guest `id` names and a checked buffer of the caller's: 0, or the error to return. */
+/*
+ * The guest `id` names and a checked buffer of the caller's: 0, or the
+ * error to return. A guest still being built has half its state set up:
+ * only HC_VM_INFO (any_state) looks at it, everything else gets -EBUSY.
+ */
 static int target_and_buffer(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t len,
-			     uint64_t min, uint64_t max, struct vm **vm)
+			     uint64_t min, uint64_t max, struct vm **vm, bool any_state)
 {
 	int rc = check_buffer(caller, gpa, len, min, max);
 
 	if (rc)
 		return rc;
 	*vm = target(id);
-	return *vm ? 0 : -HV_ENOENT;
+	if (!*vm)
+		return -HV_ENOENT;
+	return !any_state && vm_is_creating(*vm) ? -HV_EBUSY : 0;
 }
 
 /* ------------------------------------------------------ the serial line --- */
@@ -149,13 +159,13 @@ static int64_t vm_info(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t 
 	struct vm *vm;
 	uint64_t run = 0;
 	uint32_t i;
-	int rc = target_and_buffer(caller, id, gpa, len, sizeof(info), sizeof(info), &vm);
+	int rc = target_and_buffer(caller, id, gpa, len, sizeof(info), sizeof(info), &vm, true);
 
 	if (rc)
 		return rc;
 	memset(&info, 0, sizeof(info));
 	info.id = vm->id;
-	info.state = (uint32_t)vm->state;
+	info.state = (uint32_t)vm_state_now(vm);
 	info.vcpus = vm->vcpu_count;
 	info.flags = vm->is_console ? HV_VM_FLAG_CONSOLE : 0;
 	memcpy(info.name, vm->name, sizeof(info.name));
@@ -294,7 +304,9 @@ static int64_t vm_end_or_reboot(uint64_t id, uint64_t op)
 		vm_table_unlock();
 		return -HV_ENOENT;
 	}
-	if (vm->is_console || (op == HV_CTL_REBOOT && !vm_is_live(vm)) || !vm_claim_end(vm)) {
+	/* A guest being built is its creator's until it runs. */
+	if (vm->is_console || vm_is_creating(vm) || (op == HV_CTL_REBOOT && !vm_is_live(vm)) ||
+	    !vm_claim_end(vm)) {
 		vm_table_unlock();
 		return -HV_EBUSY;
 	}
@@ -345,7 +357,7 @@ static int64_t console_write(struct vcpu *caller, uint64_t id, uint64_t gpa, uin
 	char buf[IO_MAX];
 	size_t n;
 	struct vm *vm;
-	int rc = target_and_buffer(caller, id, gpa, len, 1, IO_MAX, &vm);
+	int rc = target_and_buffer(caller, id, gpa, len, 1, IO_MAX, &vm, false);
 
 	if (rc)
 		return rc;
@@ -364,7 +376,7 @@ static int64_t vcpu_info(struct vcpu *caller, uint64_t id, uint64_t index, uint6
 	struct hv_vcpu_info info;
 	struct vm *vm;
 	struct vcpu *v;
-	int rc = target_and_buffer(caller, id, gpa, len, sizeof(info), sizeof(info), &vm);
+	int rc = target_and_buffer(caller, id, gpa, len, sizeof(info), sizeof(info), &vm, false);
 
 	if (rc)
 		return rc;
@@ -385,7 +397,7 @@ static int64_t vm_stats(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t
 	struct hv_vm_stats st;
 	struct vm *vm;
 	uint32_t i, r;
-	int rc = target_and_buffer(caller, id, gpa, len, sizeof(st), sizeof(st), &vm);
+	int rc = target_and_buffer(caller, id, gpa, len, sizeof(st), sizeof(st), &vm, false);
 
 	if (rc)
 		return rc;
@@ -434,7 +446,7 @@ static int64_t vm_devices_text(struct vcpu *caller, uint64_t id, uint64_t gpa, u
 	char text[IO_MAX];
 	struct vm *vm;
 	size_t n;
-	int rc = target_and_buffer(caller, id, gpa, len, 1, IO_MAX, &vm);
+	int rc = target_and_buffer(caller, id, gpa, len, 1, IO_MAX, &vm, false);
 
 	if (rc)
 		return rc;
@@ -475,7 +487,9 @@ static int64_t guest_call(struct vcpu *caller, uint64_t nr, const uint64_t *a)
 	case HC_VM_CONSOLE_READ: {
 		struct vm *vm = target(a[0]);
 
-		return vm ? ring_read_common(caller, a[1], a[2], vm) : -HV_ENOENT;
+		if (!vm)
+			return -HV_ENOENT;
+		return vm_is_creating(vm) ? -HV_EBUSY : ring_read_common(caller, a[1], a[2], vm);
 	}
 	case HC_VM_CONSOLE_WRITE:
 		return console_write(caller, a[0], a[1], a[2]);
