@@ -24,6 +24,7 @@ struct cpu_local {
 	struct cpu_local *self; /* %gs:0, so that a pointer costs one load too */
 	uint32_t index;
 	uint32_t apic_id;
+	uint64_t vmcs_access_errors; /* failed VMREAD/VMWRITEs on this CPU (arch/x86/vmx.c) */
 };
 _Static_assert(offsetof(struct cpu_local, self) == 0, "cpu_local_self reads %gs:0");
 _Static_assert(offsetof(struct cpu_local, index) == 8, "cpu_index reads %gs:8");

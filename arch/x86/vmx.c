@@ -7,13 +7,17 @@
 #include "arch/x86/vmx.h"
 
 #include "arch/x86/cpu.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/vmx_errors.h"
 #include "lib/log.h"
 
 #define FC_LOCKED (1ULL << 0)
 #define FC_VMX_OUTSIDE_SMX (1ULL << 2)
 
-uint64_t vmcs_access_errors;
+uint64_t vmcs_access_error_count(void)
+{
+	return cpu_local_self()->vmcs_access_errors;
+}
 
 int vmx_on(uint32_t vmcs_revision, uint64_t vmxon_phys, const char **why)
 {
@@ -77,7 +81,7 @@ void vmcs_access_failed(const char *op, uint32_t field, uint8_t no_current_vmcs)
 {
 	uint64_t err;
 
-	vmcs_access_errors++;
+	cpu_local_self()->vmcs_access_errors++;
 	if (no_current_vmcs) {
 		log_error("vmx: %s of field 0x%x failed: no current VMCS", op, field);
 		return;

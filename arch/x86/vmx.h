@@ -89,8 +89,11 @@ static inline void vmcs_write_raw(uint32_t field, uint64_t value)
 #define vmcs_write32(f, v) do { VMCS_CHECK_WIDTH(f, VMCS_WIDTH_32, VMCS_WIDTH_32); vmcs_write_raw(f, (uint32_t)(v)); } while (0)
 #define vmcs_write64(f, v) do { VMCS_CHECK_WIDTH(f, VMCS_WIDTH_64, VMCS_WIDTH_NATURAL); vmcs_write_raw(f, (uint64_t)(v)); } while (0)
 
-/* Number of VMWRITE/VMREAD failures since boot (each is also logged). */
-extern uint64_t vmcs_access_errors;
+/*
+ * VMWRITE/VMREAD failures on this CPU since boot (each is also logged):
+ * per CPU, so that one CPU setting a VMCS up does not count another's.
+ */
+uint64_t vmcs_access_error_count(void);
 
 #define INVEPT_SINGLE_CONTEXT 1U
 #define INVEPT_ALL_CONTEXTS 2U

@@ -329,7 +329,7 @@ static void setup_guest_state(struct vcpu *v)
 int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 {
 	const struct vm *vm = v->vm;
-	uint64_t errors = vmcs_access_errors;
+	uint64_t errors = vmcs_access_error_count();
 
 	if (vmcs_clear(v->vmcs_phys) || vmcs_load(v->vmcs_phys)) {
 		*why = "VMCLEAR/VMPTRLD of a new VMCS failed";
@@ -369,7 +369,7 @@ int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 	v->vmcs_active = true;
 	setup_guest_state(v);
 	vmcs_write32(VMCS_ENTRY_CTLS, v->entry_ctls);
-	if (vmcs_access_errors != errors) {
+	if (vmcs_access_error_count() != errors) {
 		*why = "a VMWRITE failed while setting up the VMCS (see the log)";
 		return -1;
 	}

@@ -12,6 +12,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
+#include "arch/x86/smp.h"
 #include "drivers/timer.h"
 #include "lib/log.h"
 #include "lib/printf.h"
@@ -297,13 +298,15 @@ static void count_vcpus_per_cpu(uint32_t *load, unsigned cpus)
  */
 static int assign_cpus(struct vm *vm, const char **why)
 {
-	static char reason[96];
+	/* One per CPU: guests may be created on several CPUs at once, and *why is read on this one. */
+	static char reasons[HV_MAX_CPUS][96];
+	char *reason = reasons[cpu_index()];
 	uint32_t load[HV_MAX_CPUS] = { 0 };
 	unsigned cpus = hv_cpu_count(), i, c, best;
 
 	for (i = 0; i < vm->cfg.cpu_count; i++) {
 		if (vm->cfg.cpus[i] >= cpus) {
-			hv_snprintf(reason, sizeof(reason), "cpus = %u names a CPU this machine does not "
+			hv_snprintf(reason, sizeof(reasons[0]), "cpus = %u names a CPU this machine does not "
 				    "have (%u online)", vm->cfg.cpus[i], cpus);
 			*why = reason;
 			return -1;
@@ -326,12 +329,22 @@ static int assign_cpus(struct vm *vm, const char **why)
 	return 0;
 }
 
-/* Reserves a free slot for a VM being built; VM_MAX if there is none. */
+/*
+ * Reserves a free slot for a VM being built: VM_MAX if there is none,
+ * VM_MAX + 1 if a guest of that name is in the table (checked under the
+ * same lock, so two creators of one name cannot both succeed).
+ */
 static uint32_t reserve_slot(struct vm *vm)
 {
 	uint32_t slot;
 
 	vm_table_lock();
+	for (slot = 0; slot < VM_MAX; slot++) {
+		if (vms[slot] && !strcmp(vms[slot]->name, vm->name)) {
+			vm_table_unlock();
+			return VM_MAX + 1;
+		}
+	}
 	for (slot = 0; slot < VM_MAX && vms[slot]; slot++)
 		;
 	if (slot < VM_MAX) {
@@ -372,10 +385,17 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 	 * info refuse it.
 	 */
 	vm->state = VM_CREATING;
-	if (reserve_slot(vm) == VM_MAX) {
+	switch (reserve_slot(vm)) {
+	case VM_MAX:
 		kfree(vm);
 		*why = "too many guests";
 		return NULL;
+	case VM_MAX + 1:
+		kfree(vm);
+		*why = "a guest of that name exists already";
+		return NULL;
+	default:
+		break;
 	}
 	*why = "out of memory for guest RAM";
 	if (ept_init(&vm->ept, &ept_host_env, true, false) || vm_alloc_ram(vm, cfg->memory_bytes))

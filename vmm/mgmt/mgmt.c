@@ -194,15 +194,17 @@ static bool image_known(const char *name, void *ctx)
 
 static bool name_in_use(const char *name)
 {
+	bool used = false;
 	uint32_t i;
 
-	for (i = 0; i < VM_MAX; i++) {
+	vm_table_lock(); /* slots change under it: a guest found here is not freed meanwhile */
+	for (i = 0; i < VM_MAX && !used; i++) {
 		struct vm *vm = vm_by_index(i);
 
-		if (vm && !strcmp(vm->name, name))
-			return true;
+		used = vm && !strcmp(vm->name, name);
 	}
-	return false;
+	vm_table_unlock();
+	return used;
 }
 
 static int64_t vm_create_call(struct vcpu *caller, uint64_t gpa, uint64_t len, uint64_t err_gpa,
