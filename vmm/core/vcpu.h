@@ -13,6 +13,7 @@
 #include "arch/x86/vmx.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/abi/exit_reason.h"
+#include "vmm/core/guest_tsc.h"
 
 struct vm;
 
@@ -103,7 +104,7 @@ struct vcpu {
 	uint64_t wake_tsc;      /* a halted vCPU with IF=1 wakes by then at the latest */
 	uint64_t armed_deadline; /* what the preemption timer was last set to fire at */
 	uint64_t xcr0;
-	uint64_t tsc_adjust; /* IA32_TSC_ADJUST as the guest sees it */
+	struct guest_tsc tsc; /* its TSC: the VMCS's TSC offset and its LAPIC's deadline timing follow it */
 	struct cpuid_answer cpuid_cache[VCPU_CPUID_BASIC + VCPU_CPUID_EXT]; /* see vmm/exit/exit_cpuid.c */
 	uint64_t cpuid_cache_valid;
 	void *fpu_area;         /* XSAVE area, valid while another vCPU holds the CPU */

@@ -351,7 +351,7 @@ int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 	vmcs_write64(VMCS_IO_BITMAP_A, virt_to_phys(vm->io_bitmap));
 	vmcs_write64(VMCS_IO_BITMAP_B, virt_to_phys(vm->io_bitmap) + PAGE_SIZE);
 	vmcs_write64(VMCS_MSR_BITMAP, virt_to_phys(vm->msr_bitmap));
-	vmcs_write64(VMCS_TSC_OFFSET, vm->tsc_offset);
+	vmcs_write64(VMCS_TSC_OFFSET, v->tsc.offset); /* kept across INIT, as a CPU's TSC is */
 	vmcs_write64(VMCS_EPT_POINTER, vm->eptp);
 	if (ctl_value[CTL_PROC2] & CPU2_ENABLE_VPID)
 		vmcs_write16(VMCS_VPID, v->vpid);

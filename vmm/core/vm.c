@@ -429,7 +429,8 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 		goto fail;
 	vm_irq_init(vm);
 	vm->start_tsc = rdtsc();
-	vm->tsc_offset = -vm->start_tsc;
+	for (i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i]->tsc.offset = -vm->start_tsc;
 	if (guest_boot(vm, why))
 		goto fail;
 	for (i = 0; i < vm->vcpu_count; i++) {

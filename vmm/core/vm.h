@@ -70,8 +70,7 @@ struct vm {
 
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	uint32_t vcpu_count;
-	uint64_t tsc_offset; /* guest TSC = host TSC + offset: starts near zero */
-	uint64_t start_tsc;
+	uint64_t start_tsc; /* each vCPU's TSC starts at 0 here (struct vcpu's tsc, then its own) */
 
 	struct pic pic;
 	struct pit pit;

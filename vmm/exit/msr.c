@@ -138,7 +138,7 @@ int handle_rdmsr(struct vcpu *v)
 		value = MISC_ENABLE_VALUE;
 		break;
 	case MSR_IA32_TSC_ADJUST:
-		value = v->tsc_adjust;
+		value = v->tsc.adjust;
 		break;
 	case MSR_IA32_TSC_DEADLINE:
 		value = lapic_read_tsc_deadline(&v->lapic);
@@ -179,22 +179,21 @@ int handle_wrmsr(struct vcpu *v)
 		/* LMA is the CPU's to set: keep it. */
 		vmcs_write64(VMCS_GUEST_IA32_EFER, (value & EFER_WRITABLE) | (efer & EFER_LMA));
 		break;
-	case MSR_IA32_TSC: {
+	case MSR_IA32_TSC:
 		/* SDM 17.17.3: a write to the TSC moves TSC_ADJUST by the same amount. */
-		uint64_t offset = value - rdtsc();
-
-		v->tsc_adjust += offset - vmcs_read64(VMCS_TSC_OFFSET);
-		vmcs_write64(VMCS_TSC_OFFSET, offset);
+		guest_tsc_write(&v->tsc, rdtsc(), value);
+		vmcs_write64(VMCS_TSC_OFFSET, v->tsc.offset);
+		v->vm->timers_dirty = true; /* an armed deadline is now nearer or farther */
 		break;
-	}
 	case MSR_IA32_TSC_DEADLINE:
-		lapic_write_tsc_deadline(&v->lapic, value, rdtsc() + vmcs_read64(VMCS_TSC_OFFSET));
+		lapic_write_tsc_deadline(&v->lapic, value, guest_tsc_now(&v->tsc, rdtsc()));
 		v->vm->timers_dirty = true;
 		break;
 	case MSR_IA32_TSC_ADJUST:
 		/* ... and a write to TSC_ADJUST moves the TSC. */
-		vmcs_write64(VMCS_TSC_OFFSET, vmcs_read64(VMCS_TSC_OFFSET) + (value - v->tsc_adjust));
-		v->tsc_adjust = value;
+		guest_tsc_write_adjust(&v->tsc, value);
+		vmcs_write64(VMCS_TSC_OFFSET, v->tsc.offset);
+		v->vm->timers_dirty = true;
 		break;
 	case MSR_IA32_APIC_BASE:
 		/* The LAPIC stays at 0xFEE00000 in xAPIC mode: only the global enable may change. */

@@ -288,7 +288,7 @@ static void uart_tx(void *ctx, uint8_t byte)
 
 uint64_t vm_devices_update(struct vm *vm)
 {
-	uint64_t now_ns = vm_now_ns(vm), guest_tsc = rdtsc() + vm->tsc_offset;
+	uint64_t host_tsc = rdtsc(), now_ns = vm_now_ns(vm);
 	uint64_t next_ns = pit_update(&vm->pit, now_ns);
 	uint64_t rtc_ns = rtc_update(&vm->rtc, now_ns);
 	uint64_t hz = timer_tsc_hz();
@@ -297,7 +297,9 @@ uint64_t vm_devices_update(struct vm *vm)
 	if (rtc_ns < next_ns)
 		next_ns = rtc_ns;
 	for (i = 0; i < vm->vcpu_count; i++) {
-		uint64_t lapic_ns = lapic_timer_update(&vm->vcpus[i]->lapic, now_ns, guest_tsc);
+		/* Each LAPIC's deadline is on its own vCPU's TSC, which the guest may have moved. */
+		uint64_t lapic_ns = lapic_timer_update(&vm->vcpus[i]->lapic, now_ns,
+						       guest_tsc_now(&vm->vcpus[i]->tsc, host_tsc));
 
 		if (lapic_ns < next_ns)
 			next_ns = lapic_ns;
