@@ -67,11 +67,11 @@ void inject_requeue_vectoring(struct vcpu *v)
 
 static void set_interrupt_window(struct vcpu *v, bool on)
 {
-	uint32_t ctls = vcpu_proc_controls();
+	uint32_t ctls = v->ctls[VCPU_CTL_PROC] & ~CPU_INTR_WINDOW_EXITING;
 
 	if (on)
 		ctls |= CPU_INTR_WINDOW_EXITING;
-	vmcs_write32(VMCS_PROC_BASED_CTLS, ctls);
+	vcpu_write_controls(v, VCPU_CTL_PROC, ctls);
 	v->wants_interrupt_window = on;
 }
 

@@ -54,6 +54,10 @@ struct vcpu_event {
 	uint32_t insn_len; /* software interrupts and exceptions */
 };
 
+/* The VM-execution, exit and entry control words a vCPU keeps its own copy of (vcpu->ctls). */
+enum vcpu_ctl { VCPU_CTL_PIN, VCPU_CTL_PROC, VCPU_CTL_PROC2, VCPU_CTL_EXIT, VCPU_CTL_ENTRY,
+		VCPU_CTL_COUNT };
+
 /* Where a vCPU starts: filled by the guest loader, written into the VMCS by vcpu_setup. */
 enum vcpu_boot_mode { BOOT_REAL, BOOT_PROTECTED, BOOT_LONG };
 
@@ -86,7 +90,12 @@ struct vcpu {
 	uint64_t vmcs_phys;
 	bool launched;
 	struct vcpu_boot_state boot;
-	uint32_t entry_ctls; /* VM-entry controls as set up (IA-32e mode bit follows the guest) */
+	/*
+	 * Its control words, the source of truth: set up from the CPU's
+	 * capabilities, changed per vCPU (interrupt window, IA-32e mode entry)
+	 * only through vcpu_write_controls(), which also writes the VMCS.
+	 */
+	uint32_t ctls[VCPU_CTL_COUNT];
 	struct guest_regs regs;
 
 	/* Cached guest state: read on exit, written back before entry when dirty. */

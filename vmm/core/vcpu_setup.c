@@ -321,9 +321,26 @@ static void setup_guest_state(struct vcpu *v)
 	v->rsp = b->rsp;
 	v->rflags = 0x2;
 	v->rip_dirty = v->rsp_dirty = v->rflags_dirty = true;
-	v->entry_ctls = ctl_value[CTL_ENTRY] & ~ENTRY_IA32E_MODE;
+	v->ctls[VCPU_CTL_ENTRY] = ctl_value[CTL_ENTRY] & ~ENTRY_IA32E_MODE;
 	if (b->mode == BOOT_LONG)
-		v->entry_ctls |= ENTRY_IA32E_MODE;
+		v->ctls[VCPU_CTL_ENTRY] |= ENTRY_IA32E_MODE;
+}
+
+static const uint32_t ctl_fields[VCPU_CTL_COUNT] = {
+	[VCPU_CTL_PIN] = VMCS_PIN_BASED_CTLS, [VCPU_CTL_PROC] = VMCS_PROC_BASED_CTLS,
+	[VCPU_CTL_PROC2] = VMCS_PROC_BASED_CTLS2, [VCPU_CTL_EXIT] = VMCS_EXIT_CTLS,
+	[VCPU_CTL_ENTRY] = VMCS_ENTRY_CTLS,
+};
+
+_Static_assert((int)VCPU_CTL_PIN == (int)CTL_PIN && (int)VCPU_CTL_PROC == (int)CTL_PROC &&
+		       (int)VCPU_CTL_PROC2 == (int)CTL_PROC2 && (int)VCPU_CTL_EXIT == (int)CTL_EXIT &&
+		       (int)VCPU_CTL_ENTRY == (int)CTL_ENTRY,
+	       "a vCPU's control words start as ctl_value's");
+
+void vcpu_write_controls(struct vcpu *v, enum vcpu_ctl which, uint32_t value)
+{
+	v->ctls[which] = value;
+	vmcs_write_raw(ctl_fields[which], value);
 }
 
 int vcpu_setup_vmcs(struct vcpu *v, const char **why)
@@ -336,10 +353,11 @@ int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 		return -1;
 	}
 	v->launched = false;
-	vmcs_write32(VMCS_PIN_BASED_CTLS, ctl_value[CTL_PIN]);
-	vmcs_write32(VMCS_PROC_BASED_CTLS, ctl_value[CTL_PROC]);
-	vmcs_write32(VMCS_PROC_BASED_CTLS2, ctl_value[CTL_PROC2]);
-	vmcs_write32(VMCS_EXIT_CTLS, ctl_value[CTL_EXIT]);
+	vcpu_write_controls(v, VCPU_CTL_PIN, ctl_value[CTL_PIN]);
+	vcpu_write_controls(v, VCPU_CTL_PROC, ctl_value[CTL_PROC]);
+	vcpu_write_controls(v, VCPU_CTL_PROC2, ctl_value[CTL_PROC2]);
+	vcpu_write_controls(v, VCPU_CTL_EXIT, ctl_value[CTL_EXIT]);
+	v->wants_interrupt_window = false; /* the processor controls above have it off */
 	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
 	vmcs_write32(VMCS_PF_ERROR_CODE_MASK, 0);
 	vmcs_write32(VMCS_PF_ERROR_CODE_MATCH, 0);
@@ -368,7 +386,7 @@ int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 	v->host_cpu = (int32_t)cpu_index();
 	v->vmcs_active = true;
 	setup_guest_state(v);
-	vmcs_write32(VMCS_ENTRY_CTLS, v->entry_ctls);
+	vcpu_write_controls(v, VCPU_CTL_ENTRY, v->ctls[VCPU_CTL_ENTRY]);
 	if (vmcs_access_error_count() != errors) {
 		*why = "a VMWRITE failed while setting up the VMCS (see the log)";
 		return -1;

@@ -31,9 +31,12 @@ int vcpu_check_controls(const char **why);
 /* Whether CR8 goes to a virtual-APIC page (else CR8 loads and stores exit); valid after vcpu_check_controls. */
 bool vcpu_uses_tpr_shadow(void);
 
-/* The controls as computed (for exit handlers that toggle window exiting). */
+/* The controls as computed at boot, before any per-vCPU change (a vCPU's own: v->ctls). */
 uint32_t vcpu_proc_controls(void);
 uint32_t vcpu_pin_controls(void);
 uint32_t vcpu_exit_controls(void);
+
+/* Sets one of v's control words: its copy and the VMCS field (v's VMCS current). */
+void vcpu_write_controls(struct vcpu *v, enum vcpu_ctl which, uint32_t value);
 
 #endif

@@ -46,7 +46,7 @@ static int handle_external_interrupt(struct vcpu *v)
 	 * is still pending, and the IDT's handler takes it and sends the EOI;
 	 * acknowledged on exit, it sits in the APIC's ISR until we send it.
 	 */
-	if (!(vcpu_exit_controls() & EXIT_ACK_INTR_ON_EXIT)) {
+	if (!(v->ctls[VCPU_CTL_EXIT] & EXIT_ACK_INTR_ON_EXIT)) {
 		cpu_take_pending_interrupts();
 		return EXIT_RESUME;
 	}

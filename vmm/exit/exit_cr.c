@@ -13,6 +13,7 @@
 #include "vmm/core/exitq.h"
 #include "vmm/core/hv.h"
 #include "vmm/core/vm.h"
+#include "vmm/core/vcpu_setup.h"
 
 #define CR0_TS (1ULL << 3)
 #define CR0_NW (1ULL << 29)
@@ -33,7 +34,7 @@ static int emulate_cr0_write(struct vcpu *v, uint64_t value)
 	uint64_t fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG);
 	uint64_t efer = vmcs_read64(VMCS_GUEST_IA32_EFER);
 	uint64_t old = vmcs_read64(VMCS_CR0_READ_SHADOW);
-	uint32_t entry = vmcs_read32(VMCS_ENTRY_CTLS);
+	uint32_t entry = v->ctls[VCPU_CTL_ENTRY];
 
 	if ((value >> 32) || ((value & CR0_PG) && !(value & CR0_PE)) ||
 	    ((value & CR0_NW) && !(value & CR0_CD))) {
@@ -53,7 +54,7 @@ static int emulate_cr0_write(struct vcpu *v, uint64_t value)
 			entry &= ~ENTRY_IA32E_MODE;
 		}
 		vmcs_write64(VMCS_GUEST_IA32_EFER, efer);
-		vmcs_write32(VMCS_ENTRY_CTLS, entry);
+		vcpu_write_controls(v, VCPU_CTL_ENTRY, entry);
 	}
 	vmcs_write64(VMCS_CR0_READ_SHADOW, value);
 	vmcs_write64(VMCS_GUEST_CR0, value | fixed0);

@@ -112,9 +112,9 @@ static void arm_preemption_timer(struct vcpu *v, uint64_t deadline)
 {
 	uint64_t now, ticks;
 
-	if (!(vcpu_pin_controls() & PIN_PREEMPTION_TIMER))
+	if (!(v->ctls[VCPU_CTL_PIN] & PIN_PREEMPTION_TIMER))
 		return;
-	if ((vcpu_exit_controls() & EXIT_SAVE_PREEMPTION_TIMER) && deadline == v->armed_deadline &&
+	if ((v->ctls[VCPU_CTL_EXIT] & EXIT_SAVE_PREEMPTION_TIMER) && deadline == v->armed_deadline &&
 	    v->exit.reason != EXIT_REASON_PREEMPTION_TIMER)
 		return;
 	v->armed_deadline = deadline;
