@@ -1,7 +1,7 @@
 /*
  * What happens when an exception is raised while another event is queued
  * for the same VM entry (SDM Vol. 3, 6.15, tables 6-4 and 6-5). Pure: the
- * host unit tests include it, vmm/inject.c acts on the answer.
+ * host unit tests include it, vmm/core/inject.c acts on the answer.
  */
 #ifndef VMM_EXC_CLASS_H
 #define VMM_EXC_CLASS_H

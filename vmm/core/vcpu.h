@@ -108,7 +108,7 @@ struct vcpu {
 	struct lapic lapic;
 	bool reset_vmcs;     /* an INIT-SIPI gave it a new start: rewrite its VMCS before running it */
 	struct vcpu_event pending;
-	struct vcpu_event held; /* a re-queued interrupt or NMI an exception went ahead of (vmm/inject.c) */
+	struct vcpu_event held; /* a re-queued interrupt or NMI an exception went ahead of (vmm/core/inject.c) */
 	bool wants_interrupt_window;
 	uint64_t wake_tsc;      /* a halted vCPU with IF=1 wakes by then at the latest */
 	uint64_t armed_deadline; /* what the preemption timer was last set to fire at */
@@ -119,7 +119,9 @@ struct vcpu {
 	void *fpu_area;         /* XSAVE area, valid while another vCPU holds the CPU */
 	void *vapic;            /* virtual-APIC page with the TPR shadow (VTPR at 0x80), else NULL */
 	uint32_t tpr_threshold; /* what VMCS_TPR_THRESHOLD holds */
-	uint64_t guest_msrs[7]; /* MSRs passed through but not switched by VMX (vmm/exit/msr.h) */
+	uint64_t guest_msrs[6]; /* MSRs passed through but not switched by VMX (vmm/exit/msr.h) */
+	uint64_t spec_ctrl;     /* IA32_SPEC_CTRL while the host runs (vmm/exit/msr.c) */
+	uint64_t pat;           /* IA32_PAT where it is emulated (no PAT load/save controls) */
 
 	/* Statistics. */
 	uint64_t exits_total;

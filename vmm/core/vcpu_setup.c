@@ -16,12 +16,11 @@
 #include "mm/kpaging.h"
 #include "mm/phys.h"
 #include "vmm/core/hv.h"
+#include "vmm/core/msr_pat.h"
 #include "vmm/core/sched.h"
 #include "vmm/core/vm.h"
 #include "vmm/core/vtpr.h"
 
-#define MSR_IA32_PAT 0x277U
-#define PAT_DEFAULT 0x0007040600070406ULL
 
 struct ctl_request {
 	uint32_t msr, true_msr;
@@ -105,6 +104,20 @@ int vcpu_check_controls(const char **why)
 			return -1;
 		}
 	}
+	/*
+	 * PAT is switched by all three controls or by none: an entry that
+	 * loaded the guest's PAT with no exit to load the host's back would
+	 * leave the host running on the guest's memory types (msr.c then
+	 * emulates the MSR instead).
+	 */
+	if (!vcpu_pat_switched()) {
+		ctl_value[CTL_EXIT] &= ~(EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT) |
+				       (uint32_t)rdmsr(hv_vmx_caps()->true_ctls ? requests[CTL_EXIT].true_msr
+										 : requests[CTL_EXIT].msr);
+		ctl_value[CTL_ENTRY] &= ~ENTRY_LOAD_IA32_PAT |
+					(uint32_t)rdmsr(hv_vmx_caps()->true_ctls ? requests[CTL_ENTRY].true_msr
+										  : requests[CTL_ENTRY].msr);
+	}
 	return 0;
 }
 
@@ -162,6 +175,7 @@ struct vcpu *vcpu_create(struct vm *vm, uint32_t id)
 	v->host_cpu = -1;
 	v->state = id == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 	v->xcr0 = 1; /* x87 only, as after reset */
+	v->pat = PAT_DEFAULT;
 	return v;
 }
 
@@ -392,6 +406,13 @@ int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 		return -1;
 	}
 	return 0;
+}
+
+bool vcpu_pat_switched(void)
+{
+	return (ctl_value[CTL_EXIT] & (EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT)) ==
+		       (EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT) &&
+	       (ctl_value[CTL_ENTRY] & ENTRY_LOAD_IA32_PAT);
 }
 
 uint32_t vcpu_proc_controls(void)

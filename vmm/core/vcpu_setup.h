@@ -36,6 +36,9 @@ uint32_t vcpu_proc_controls(void);
 uint32_t vcpu_pin_controls(void);
 uint32_t vcpu_exit_controls(void);
 
+/* Whether VM exits save the guest's IA32_PAT and load the host's, and entries load the guest's. */
+bool vcpu_pat_switched(void);
+
 /* Sets one of v's control words: its copy and the VMCS field (v's VMCS current). */
 void vcpu_write_controls(struct vcpu *v, enum vcpu_ctl which, uint32_t value);
 

@@ -34,7 +34,7 @@
  * A VM's lock is taken after the table lock or alone, never before it, and
  * no CPU holds two VMs' locks at once. Exit handling holds its own VM's
  * lock, so a handler that needs the table (the console domain's management
- * calls, vmm/hypercall.c) drops its VM's lock first and takes it again
+ * calls, vmm/mgmt/hypercall.c) drops its VM's lock first and takes it again
  * after; sched_destroy_vm and vm_create are called with no lock held.
  */
 

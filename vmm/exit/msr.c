@@ -10,6 +10,8 @@
 #include "lib/string.h"
 #include "vmm/exit/exit.h"
 #include "vmm/core/vm.h"
+#include "vmm/core/msr_pat.h"
+#include "vmm/core/vcpu_setup.h"
 
 #define MSR_IA32_TSC 0x010U
 #define MSR_IA32_TSC_ADJUST 0x03bU
@@ -22,7 +24,6 @@
 #define MSR_IA32_SYSENTER_ESP 0x175U
 #define MSR_IA32_SYSENTER_EIP 0x176U
 #define MSR_IA32_MISC_ENABLE 0x1a0U
-#define MSR_IA32_PAT 0x277U
 #define MSR_IA32_TSC_DEADLINE 0x6e0U
 #define MSR_STAR 0xc0000081U
 #define MSR_LSTAR 0xc0000082U
@@ -37,15 +38,23 @@
 #define MISC_ENABLE_VALUE ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
 #define EFER_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
+/*
+ * IA32_PAT is passed through only where the VMCS switches it
+ * (vcpu_pat_switched()); IA32_SPEC_CTRL is switched by hand around every
+ * entry and exit (msr_enter_guest, msr_exit_guest).
+ */
 static const uint32_t passthrough[] = {
-	MSR_IA32_SPEC_CTRL, MSR_IA32_PRED_CMD, MSR_IA32_FLUSH_CMD, MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP, MSR_IA32_PAT,
+	MSR_IA32_SPEC_CTRL, MSR_IA32_PRED_CMD, MSR_IA32_FLUSH_CMD, MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
 	MSR_SFMASK, MSR_TSC_AUX,
 };
 
-/* Not switched by VMX itself, so switched by hand between vCPUs. */
+/*
+ * Not switched by VMX itself and not used by the hypervisor, so switched
+ * by hand only between vCPUs.
+ */
 static const uint32_t switched[MSR_SWITCHED_COUNT] = {
-	MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_TSC_AUX, MSR_IA32_SPEC_CTRL,
+	MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_TSC_AUX,
 };
 
 _Static_assert(MSR_SWITCHED_COUNT == sizeof(((struct vcpu *)0)->guest_msrs) / sizeof(uint64_t),
@@ -73,10 +82,17 @@ void msr_bitmap_init(uint8_t *bitmap)
 	}
 	/* Reads of the TSC honour the TSC offset without an exit. */
 	bitmap_clear(bitmap, MSR_IA32_TSC, false);
+	/* Where the VMCS loads and saves it, the guest's PAT never reaches the host. */
+	if (vcpu_pat_switched()) {
+		bitmap_clear(bitmap, MSR_IA32_PAT, false);
+		bitmap_clear(bitmap, MSR_IA32_PAT, true);
+	}
 }
 
 /* Which of the switched MSRs this CPU has: touching one it lacks is a #GP in the host. */
 static bool switched_present[MSR_SWITCHED_COUNT];
+static bool spec_ctrl_present;
+static uint64_t host_spec_ctrl; /* what the hypervisor runs with (as the firmware left it) */
 
 void msr_init_host(void)
 {
@@ -90,15 +106,35 @@ void msr_init_host(void)
 		case MSR_TSC_AUX:
 			switched_present[i] = rdtscp;
 			break;
-		case MSR_IA32_SPEC_CTRL:
-			/* IBRS, STIBP or SSBD: any of them means SPEC_CTRL exists. */
-			switched_present[i] = leaf7_edx & ((1U << 26) | (1U << 27) | (1U << 31));
-			break;
 		default:
 			switched_present[i] = true; /* long mode's syscall and GS MSRs */
 			break;
 		}
 	}
+	/* IBRS, STIBP or SSBD: any of them means SPEC_CTRL exists. */
+	spec_ctrl_present = leaf7_edx & ((1U << 26) | (1U << 27) | (1U << 31));
+	if (spec_ctrl_present)
+		host_spec_ctrl = rdmsr(MSR_IA32_SPEC_CTRL);
+}
+
+/*
+ * The guest writes SPEC_CTRL without exiting, so its value is read back on
+ * every exit and the host's put in its place; the MSR is written only when
+ * the two differ (a guest that never sets it costs one RDMSR an exit).
+ */
+void msr_enter_guest(struct vcpu *v)
+{
+	if (spec_ctrl_present && v->spec_ctrl != host_spec_ctrl)
+		wrmsr(MSR_IA32_SPEC_CTRL, v->spec_ctrl);
+}
+
+void msr_exit_guest(struct vcpu *v)
+{
+	if (!spec_ctrl_present)
+		return;
+	v->spec_ctrl = rdmsr(MSR_IA32_SPEC_CTRL);
+	if (v->spec_ctrl != host_spec_ctrl)
+		wrmsr(MSR_IA32_SPEC_CTRL, host_spec_ctrl);
 }
 
 void msr_save_guest(uint64_t *saved)
@@ -149,6 +185,9 @@ int handle_rdmsr(struct vcpu *v)
 		break;
 	case MSR_IA32_APIC_BASE:
 		value = v->lapic.apic_base;
+		break;
+	case MSR_IA32_PAT: /* exits only where the VMCS cannot switch it */
+		value = v->pat;
 		break;
 	default:
 		log_debug("guest %s: RDMSR 0x%x: not virtualized, #GP", v->vm->name, msr);
@@ -203,6 +242,14 @@ int handle_wrmsr(struct vcpu *v)
 			return EXIT_RESUME;
 		}
 		v->lapic.apic_base = value;
+		break;
+	case MSR_IA32_PAT:
+		/* Emulated: kept for the guest to read back, never loaded into the host's PAT. */
+		if (!pat_valid(value)) {
+			vcpu_inject_gp(v);
+			return EXIT_RESUME;
+		}
+		v->pat = value;
 		break;
 	case MSR_IA32_MISC_ENABLE:
 	case MSR_IA32_BIOS_SIGN_ID:

@@ -7,7 +7,7 @@
  * interrupt is injected; the preemption timer is also set to fire at the
  * next timer interrupt, so a guest spinning with interrupts enabled gets
  * its ticks on time. The VM's lock is held everywhere but in the guest (and
- * in management calls, which drop it: see vmm/vm.h), so
+ * in management calls, which drop it: see vmm/core/vm.h), so
  * the vCPUs of one VM on several CPUs handle their exits one at a time.
  * With the TPR shadow, the guest's CR8 changes the virtual-APIC page
  * behind our back: it is read back after each exit and written before
@@ -208,7 +208,9 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 		start = rdtsc();
 		if (exited_at && last_reason <= EXIT_REASON_MAX)
 			account_exit(v, last_reason, start - exited_at);
+		msr_enter_guest(v);
 		rc = vmx_enter(&v->regs, v->launched);
+		msr_exit_guest(v);
 		exited_at = rdtsc();
 		v->run_tsc += exited_at - start;
 		spin_lock(&vm->lock);

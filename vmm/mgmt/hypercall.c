@@ -63,7 +63,7 @@ int handle_vmcall(struct vcpu *v)
 			/*
 			 * Management calls take the VM table's lock and other
 			 * guests' locks, which come before any VM's lock (see
-			 * vmm/vm.h), and may end guests and wait for other CPUs:
+			 * vmm/core/vm.h), and may end guests and wait for other CPUs:
 			 * the caller's own lock is dropped meanwhile.
 			 */
 			spin_unlock(&v->vm->lock);

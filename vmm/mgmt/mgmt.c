@@ -4,7 +4,7 @@
  * argument is checked before use: ids must name a guest, buffers must lie
  * in the caller's RAM clear of its devices, lengths must be in range. A bad
  * call returns an error code and changes nothing. Runs in VMX root with the
- * caller's VMCS current and none of the locks of vmm/vm.h held (the
+ * caller's VMCS current and none of the locks of vmm/core/vm.h held (the
  * caller's own VM lock included: hypercall.c drops it), so a call may take
  * them in their order, whichever guest it names, the caller itself too.
  */
