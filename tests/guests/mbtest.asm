@@ -151,6 +151,7 @@ start:
 	mov [checks_failed], eax
 	mov [uart_timeouts], eax
 	call uart_init
+	call probe_uart_lsr
 
 	call check_magic
 	cmp dword [boot_eax], MB_BOOT_MAGIC
@@ -568,27 +569,42 @@ check_a20:
 	ret
 
 ; The emulated 16550's line status: an idle transmitter shows THRE and
-; TEMT, and no putc so far gave up waiting for THRE (a UART whose LSR reads
-; as 0 would make every byte wait out UART_POLL_MAX, as Linux's console does).
+; TEMT right after init, and no putc gave up waiting for THRE. A UART whose
+; LSR lacks THRE would make every byte wait out UART_POLL_MAX (as Linux's
+; console does): then putc stops polling, so that this check gets to say so.
 LSR_TEMT	equ 1 << 6
-check_uart_lsr:
-	CHECK "uart-lsr"
+LSR_IDLE	equ LSR_THRE | LSR_TEMT
+probe_uart_lsr:
 	push eax
 	push edx
 	mov dx, UART_LSR
 	in al, dx
-	mov dl, al
-	and al, LSR_THRE | LSR_TEMT
-	cmp al, LSR_THRE | LSR_TEMT
+	movzx eax, al
+	mov [uart_lsr_at_init], eax
+	mov dword [uart_poll_limit], UART_POLL_MAX
+	and al, LSR_IDLE
+	cmp al, LSR_IDLE
+	je .out
+	mov dword [uart_poll_limit], 1
+.out:
+	pop edx
+	pop eax
+	ret
+
+check_uart_lsr:
+	CHECK "uart-lsr"
+	push eax
+	mov eax, [uart_lsr_at_init]
+	and eax, LSR_IDLE
+	cmp eax, LSR_IDLE
 	jne .bad_lsr
 	cmp dword [uart_timeouts], 0
 	jne .timeouts
 	PASS32
 	jmp .out
 .bad_lsr:
-	FAIL32 "LSR reads "
-	movzx eax, dl
-	PUTHEX32 eax
+	FAIL32 "LSR after init reads "
+	PUTHEX32 [uart_lsr_at_init]
 	NEWLINE32
 	jmp .out
 .timeouts:
@@ -596,7 +612,6 @@ check_uart_lsr:
 	PUTDEC32 [uart_timeouts]
 	NEWLINE32
 .out:
-	pop edx
 	pop eax
 	ret
 
@@ -631,14 +646,14 @@ uart_init:
 	pop eax
 	ret
 
-; putc: AL to COM1 once THRE is set, or after UART_POLL_MAX polls.
+; putc: AL to COM1 once THRE is set, or after uart_poll_limit polls.
 ; Preserves every register but the flags.
 putc:
 	push ecx
 	push edx
 	push eax
 	mov dx, UART_LSR
-	mov ecx, UART_POLL_MAX
+	mov ecx, [uart_poll_limit]
 .poll:
 	in al, dx
 	test al, LSR_THRE
@@ -770,6 +785,8 @@ boot_cr0:	resd 1
 checks_passed:	resd 1
 checks_failed:	resd 1
 uart_timeouts:	resd 1
+uart_poll_limit: resd 1
+uart_lsr_at_init: resd 1
 check_name:	resd 1
 mmap_error:	resd 1
 mmap_count:	resd 1
