@@ -33,7 +33,7 @@ static void record_sleep(void *ctx, unsigned slp_typ)
 static void setup(struct acpi_pm *pm, struct sleeps *s)
 {
 	*s = (struct sleeps){ 0 };
-	acpi_pm_init(pm, BASE, S5, record_sleep, s);
+	acpi_pm_init(pm, BASE, S5, (struct acpi_pm_wiring){ .sleep = record_sleep, .ctx = s });
 }
 
 static uint32_t in(struct acpi_pm *pm, uint16_t port, unsigned size, uint64_t now)
@@ -181,7 +181,7 @@ static void test_no_callback(void **state)
 {
 	struct acpi_pm pm;
 
-	acpi_pm_init(&pm, BASE, S5, NULL, NULL);
+	acpi_pm_init(&pm, BASE, S5, (struct acpi_pm_wiring){ 0 });
 	out(&pm, BASE + 4, 2, S5 << 10 | ACPI_PM1_SLP_EN, 0);
 }
 
@@ -222,11 +222,9 @@ static void record_sci(void *ctx, unsigned line, bool level)
 static void test_power_button(void **state)
 {
 	struct acpi_pm pm;
-	struct sleeps s;
 	int sci = -1;
 
-	setup(&pm, &s);
-	acpi_pm_connect_sci(&pm, (struct irq_line){ record_sci, &sci, 9 });
+	acpi_pm_init(&pm, BASE, S5, (struct acpi_pm_wiring){ .sci = { record_sci, &sci, 9 } });
 	assert_int_equal(sci, 0);
 	acpi_pm_power_button(&pm);
 	assert_int_equal(in(&pm, BASE + ACPI_PM_STS, 2, 0) & ACPI_PM1_PWRBTN, ACPI_PM1_PWRBTN);

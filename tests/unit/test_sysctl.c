@@ -25,7 +25,7 @@ static void count_reset(void *ctx)
 static void setup(struct sysctl *s)
 {
 	resets = 0;
-	sysctl_init(s, count_reset, &resets);
+	sysctl_init(s, (struct sysctl_wiring){ count_reset, &resets });
 }
 
 static void out(struct sysctl *s, uint16_t port, uint8_t v)
@@ -89,7 +89,7 @@ static void test_no_callback(void **state)
 {
 	struct sysctl s;
 
-	sysctl_init(&s, NULL, NULL);
+	sysctl_init(&s, (struct sysctl_wiring){ 0 });
 	out(&s, 0x64, 0xfe);
 	out(&s, 0x92, 0x01);
 	out(&s, 0xcf9, 0x06);

@@ -43,7 +43,7 @@ static void sink_irq(void *ctx, unsigned line, bool level)
 static void setup(struct vuart *u, struct sink *s)
 {
 	*s = (struct sink){ .n = 0 };
-	vuart_init(u, BASE, (struct irq_line){ sink_irq, s, 4 }, sink_tx, s);
+	vuart_init(u, BASE, (struct vuart_wiring){ { sink_irq, s, 4 }, sink_tx, s });
 }
 
 static void out(struct vuart *u, unsigned int reg, uint8_t v)

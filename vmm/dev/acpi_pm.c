@@ -26,16 +26,6 @@ uint32_t acpi_pm_timer(uint64_t now_ns)
 	return (uint32_t)(acpi_pm_ticks(now_ns) & ACPI_PM_TIMER_MASK);
 }
 
-void acpi_pm_init(struct acpi_pm *pm, uint16_t base, uint8_t s5_typ, acpi_pm_sleep_fn sleep,
-		  void *ctx)
-{
-	memset(pm, 0, sizeof(*pm));
-	pm->base = base;
-	pm->s5_typ = s5_typ;
-	pm->sleep = sleep;
-	pm->ctx = ctx;
-}
-
 /* Whether [off, off + size) lies inside one block. */
 static bool acpi_pm_access(uint32_t off, unsigned size)
 {
@@ -80,19 +70,22 @@ static void acpi_pm_sleep(struct acpi_pm *pm)
 		pm->pm1_sts |= ACPI_PM1_WAK_STS;
 		return;
 	}
-	if (pm->sleep)
-		pm->sleep(pm->ctx, typ);
+	if (pm->wire.sleep)
+		pm->wire.sleep(pm->wire.ctx, typ);
 }
 
 /* The SCI follows the fixed events that are both pending and enabled (the timer's is not wired). */
 static void acpi_pm_update_sci(struct acpi_pm *pm)
 {
-	irq_line_set(&pm->sci, (pm->pm1_sts & pm->pm1_en & ACPI_PM1_PWRBTN) != 0);
+	irq_line_set(&pm->wire.sci, (pm->pm1_sts & pm->pm1_en & ACPI_PM1_PWRBTN) != 0);
 }
 
-void acpi_pm_connect_sci(struct acpi_pm *pm, struct irq_line sci)
+void acpi_pm_init(struct acpi_pm *pm, uint16_t base, uint8_t s5_typ, struct acpi_pm_wiring wire)
 {
-	pm->sci = sci;
+	memset(pm, 0, sizeof(*pm));
+	pm->base = base;
+	pm->s5_typ = s5_typ;
+	pm->wire = wire;
 	acpi_pm_update_sci(pm);
 }
 

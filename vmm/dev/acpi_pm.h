@@ -7,10 +7,13 @@
  * SLP_EN with the S5 sleep type calls a power-off callback. No SCI is
  * raised: nothing here makes an enabled event.
  *
- * A pure state machine: no hardware access, no globals, the whole state in
- * struct acpi_pm so a checkpoint is a copy (the callback and its context
- * are wiring). Time is the guest's virtual nanoseconds, passed in. Callers
- * serialise access; runs in VMX root and in host unit tests.
+ * A pure state machine: no hardware access, no globals. Every member of
+ * struct acpi_pm but wire is plain state, what a snapshot saves; base and
+ * s5_typ are set from configuration at init, not guest-visible, and kept
+ * with it. wire (the power-off callback, its context and the SCI) holds
+ * pointers into the owner, which re-creates it on restore. Time is the
+ * guest's virtual nanoseconds, passed in. Callers serialise access; runs
+ * in VMX root and in host unit tests.
  */
 #ifndef VMM_DEV_ACPI_PM_H
 #define VMM_DEV_ACPI_PM_H
@@ -55,6 +58,12 @@
 
 typedef void (*acpi_pm_sleep_fn)(void *ctx, unsigned slp_typ);
 
+struct acpi_pm_wiring {
+	acpi_pm_sleep_fn sleep;	/* NULL: sleep requests are dropped */
+	void *ctx;
+	struct irq_line sci;	/* asserted while an enabled status bit (power button) is set */
+};
+
 struct acpi_pm {
 	uint16_t base;
 	uint16_t pm1_sts;
@@ -62,21 +71,16 @@ struct acpi_pm {
 	uint16_t pm1_cnt;	/* BM_RLD and SLP_TYP as last written */
 	uint64_t tmr_sts_seen;	/* timer bit-23 periods counted when TMR_STS was last clear */
 	uint8_t s5_typ;
-	acpi_pm_sleep_fn sleep;	/* NULL: sleep requests are dropped */
-	void *ctx;
-	struct irq_line sci;	/* asserted while an enabled status bit (power button) is set */
+	struct acpi_pm_wiring wire;
 };
 
 /*
  * Registers at base .. base + ACPI_PM_SPAN - 1 (base 4-byte aligned);
- * s5_typ is the SLP_TYP the DSDT's \_S5 gives. sleep is called with it
- * when the guest enters S5.
+ * s5_typ is the SLP_TYP the DSDT's \_S5 gives. wire.sleep is called with
+ * it when the guest enters S5. wire.sci (level, active high, as the MADT
+ * says) is driven low at once.
  */
-void acpi_pm_init(struct acpi_pm *pm, uint16_t base, uint8_t s5_typ, acpi_pm_sleep_fn sleep,
-		  void *ctx);
-
-/* Wires the SCI (level, active high, as the MADT says); unconnected after init. */
-void acpi_pm_connect_sci(struct acpi_pm *pm, struct irq_line sci);
+void acpi_pm_init(struct acpi_pm *pm, uint16_t base, uint8_t s5_typ, struct acpi_pm_wiring wire);
 
 /* The power button was pressed: PWRBTN_STS, and the SCI if the OS enabled it. */
 void acpi_pm_power_button(struct acpi_pm *pm);

@@ -15,6 +15,6 @@ void debugcon_io_write(struct debugcon *d, uint64_t value)
 
 	/* Only the low byte goes to the port; wider writes cover other ports. */
 	d->bytes++;
-	if (d->out)
-		d->out(d->ctx, &c, 1);
+	if (d->wire.out)
+		d->wire.out(d->wire.ctx, &c, 1);
 }

@@ -30,10 +30,10 @@ static void ioapic_deliver(struct ioapic *io, unsigned int pin)
 	/* A level message stays outstanding until the LAPIC's EOI comes back. */
 	if (level)
 		io->redir[pin] |= IOAPIC_RTE_REMOTE_IRR;
-	if (io->out.deliver)
-		io->out.deliver(io->out.ctx, e & IOAPIC_RTE_VECTOR,
-				(e & IOAPIC_RTE_DM_MASK) >> IOAPIC_RTE_DM_SHIFT,
-				e & IOAPIC_RTE_LOGICAL, e >> IOAPIC_RTE_DEST_SHIFT, level);
+	if (io->wire.deliver)
+		io->wire.deliver(io->wire.ctx, e & IOAPIC_RTE_VECTOR,
+				 (e & IOAPIC_RTE_DM_MASK) >> IOAPIC_RTE_DM_SHIFT,
+				 e & IOAPIC_RTE_LOGICAL, e >> IOAPIC_RTE_DEST_SHIFT, level);
 }
 
 /* A level entry sends while its pin is asserted, unmasked and not outstanding. */
@@ -159,13 +159,13 @@ int ioapic_mmio_write(struct ioapic *io, uint32_t offset, uint32_t value)
 	return -1;
 }
 
-void ioapic_init(struct ioapic *io, uint32_t id, struct ioapic_delivery out)
+void ioapic_init(struct ioapic *io, uint32_t id, struct ioapic_delivery wire)
 {
 	unsigned int pin;
 
 	memset(io, 0, sizeof(*io));
 	io->id = id & IOAPIC_ID_MASK;
-	io->out = out;
+	io->wire = wire;
 	for (pin = 0; pin < IOAPIC_PINS; pin++)
 		io->redir[pin] = IOAPIC_RTE_MASKED;
 }

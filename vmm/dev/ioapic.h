@@ -9,10 +9,11 @@
  * wiring must drive its active-low lines (PCI INTx) high at creation, as
  * their pull-ups do, before the guest unmasks them.
  *
- * A pure state machine: no hardware access, no globals, the whole state in
- * struct ioapic so a checkpoint is a copy (out holds only pointers, which
- * the owner re-creates). Callers serialise access (one lock per VM); runs
- * in VMX root and in host unit tests.
+ * A pure state machine: no hardware access, no globals. Every member of
+ * struct ioapic but wire is plain state, what a snapshot saves; wire, the
+ * path of its interrupt messages to the LAPICs, holds pointers into the
+ * owner, which re-creates it on restore. Callers serialise access (one
+ * lock per VM); runs in VMX root and in host unit tests.
  */
 #ifndef VMM_DEV_IOAPIC_H
 #define VMM_DEV_IOAPIC_H
@@ -62,11 +63,11 @@ struct ioapic {
 	uint32_t regsel;		/* IOREGSEL */
 	uint64_t redir[IOAPIC_PINS];	/* redirection table, Remote IRR kept in place */
 	uint32_t irr;			/* electrical pin levels, bit n = pin n */
-	struct ioapic_delivery out;
+	struct ioapic_delivery wire;
 };
 
 /* Reset (82093AA): every entry masked, every pin low, ID as given. */
-void ioapic_init(struct ioapic *io, uint32_t id, struct ioapic_delivery out);
+void ioapic_init(struct ioapic *io, uint32_t id, struct ioapic_delivery wire);
 
 /* 32-bit accesses at offset in the MMIO page; 0 ok, -1 elsewhere (read 0, write dropped). */
 int ioapic_mmio_read(struct ioapic *io, uint32_t offset, uint32_t *value);

@@ -198,8 +198,8 @@ static void lapic_eoi(struct lapic *l)
 		return;
 	/* ISR first: eoi_level may re-deliver into this LAPIC. */
 	lapic_clear(l->isr, (uint8_t)v);
-	if (lapic_test(l->tmr, (uint8_t)v) && l->bus.eoi_level)
-		l->bus.eoi_level(l->bus.ctx, (uint8_t)v);
+	if (lapic_test(l->tmr, (uint8_t)v) && l->wire.eoi_level)
+		l->wire.eoi_level(l->wire.ctx, (uint8_t)v);
 }
 
 bool lapic_match_dest(const struct lapic *l, bool logical, uint8_t dest)
@@ -406,8 +406,8 @@ static void lapic_write_icr_low(struct lapic *l, uint32_t value)
 		lapic_error(l, LAPIC_ESR_SEND_ILLEGAL_VECTOR);
 		return;
 	}
-	if (l->bus.send_ipi)
-		l->bus.send_ipi(l->bus.ctx, l->id, l->icr_low, l->icr_high >> LAPIC_ICR_DEST_SHIFT);
+	if (l->wire.send_ipi)
+		l->wire.send_ipi(l->wire.ctx, l->id, l->icr_low, l->icr_high >> LAPIC_ICR_DEST_SHIFT);
 }
 
 static int lapic_reg_read(struct lapic *l, uint32_t idx, uint32_t *value, uint64_t now)
@@ -587,25 +587,25 @@ void lapic_reset(struct lapic *l)
 {
 	uint32_t id = l->id;
 	uint64_t apic_base = l->apic_base, tsc_hz = l->tsc_hz;
-	struct lapic_bus bus = l->bus;
+	struct lapic_bus wire = l->wire;
 	unsigned int i;
 
 	memset(l, 0, sizeof(*l));
 	l->id = id;
 	l->apic_base = apic_base;
 	l->tsc_hz = tsc_hz;
-	l->bus = bus;
+	l->wire = wire;
 	l->dfr = 0xffffffffU;
 	l->svr = LAPIC_SVR_RESET;
 	for (i = 0; i < LAPIC_LVT_COUNT; i++)
 		l->lvt[i] = LAPIC_LVT_MASKED;
 }
 
-void lapic_init(struct lapic *l, uint32_t apic_id, bool bsp, struct lapic_bus bus)
+void lapic_init(struct lapic *l, uint32_t apic_id, bool bsp, struct lapic_bus wire)
 {
 	memset(l, 0, sizeof(*l));
 	l->id = apic_id;
 	l->apic_base = LAPIC_MMIO_BASE | LAPIC_BASE_ENABLE | (bsp ? LAPIC_BASE_BSP : 0);
-	l->bus = bus;
+	l->wire = wire;
 	lapic_reset(l);
 }

@@ -10,10 +10,12 @@
  * lapic_timer_period = crystal Hz / HZ), so CPUID must report either no
  * crystal or a 1 GHz one.
  *
- * A pure state machine: no hardware access, no globals, the whole state in
- * struct lapic so a checkpoint is a copy (bus holds only pointers, which the
- * owner re-creates). Time is the guest's virtual nanoseconds (and TSC for
- * the deadline mode), passed in. Callers serialise access (the vCPU's or the
+ * A pure state machine: no hardware access, no globals. Every member of
+ * struct lapic but wire is plain state, what a snapshot saves; tsc_hz is
+ * set by the owner, not guest-visible, and kept with it. wire, the router
+ * for IPIs and level EOIs, holds pointers into the owner, which re-creates
+ * it on restore. Time is the guest's virtual nanoseconds (and TSC for the
+ * deadline mode), passed in. Callers serialise access (the vCPU's or the
  * VM's lock); runs in VMX root and in host unit tests.
  */
 #ifndef VMM_DEV_LAPIC_H
@@ -149,7 +151,7 @@ struct lapic {
 	uint64_t timer_ref_ticks; /* ticks since the count was loaded, at timer_ref_ns */
 	uint64_t timer_next_ns;	/* next one-shot/periodic expiry while counting */
 	uint64_t tsc_deadline;	/* IA32_TSC_DEADLINE; 0: disarmed */
-	struct lapic_bus bus;
+	struct lapic_bus wire;
 };
 
 /*
@@ -157,9 +159,9 @@ struct lapic {
  * masked, DFR all ones, everything else 0. bsp sets IA32_APIC_BASE.BSP.
  * The owner sets tsc_hz afterwards if it exposes the TSC-deadline timer.
  */
-void lapic_init(struct lapic *l, uint32_t apic_id, bool bsp, struct lapic_bus bus);
+void lapic_init(struct lapic *l, uint32_t apic_id, bool bsp, struct lapic_bus wire);
 
-/* INIT (SDM 11.4.7.3): as power-on but the ID, IA32_APIC_BASE, tsc_hz and bus stay. */
+/* INIT (SDM 11.4.7.3): as power-on but the ID, IA32_APIC_BASE, tsc_hz and wire stay. */
 void lapic_reset(struct lapic *l);
 
 /*

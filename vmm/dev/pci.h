@@ -7,9 +7,11 @@
  * puts the chipset on bus 0 (i440FX host bridge, PIIX3 ISA bridge) so that
  * guests probing PCI find a plausible PC; device models add themselves.
  *
- * A pure state machine: no hardware access, no globals, the whole state in
- * struct pci_bus so a checkpoint is a copy. Callers serialise access; runs
- * in VMX root and in host unit tests.
+ * A pure state machine: no hardware access, no globals. struct pci_bus is
+ * all plain state, what a snapshot saves: it has no wiring. The registry
+ * (which functions exist, their writable masks and BAR sizes) is set up by
+ * the owner at creation, not by the guest, and kept with it. Callers
+ * serialise access; runs in VMX root and in host unit tests.
  */
 #ifndef VMM_DEV_PCI_H
 #define VMM_DEV_PCI_H

@@ -4,9 +4,10 @@
  * 0x4D0/0x4D1 choosing edge or level per line (the LTIM bit of ICW1 is
  * ignored, as PC chipsets do).
  *
- * A pure state machine: no hardware access, no globals, the whole state in
- * struct pic so a checkpoint is a copy. Callers serialise access (one lock
- * per VM); runs in VMX root and in host unit tests.
+ * A pure state machine: no hardware access, no globals. struct pic is all
+ * plain state, what a snapshot saves: it has no wiring, the owner polls
+ * pic_pending_vector(). Callers serialise access (one lock per VM); runs
+ * in VMX root and in host unit tests.
  */
 #ifndef VMM_DEV_PIC_H
 #define VMM_DEV_PIC_H

@@ -359,7 +359,7 @@ void pit_init(struct pit *p, struct irq_line irq0)
 		p->ch[i].access = PIT_ACCESS_LOHI;
 		p->ch[i].gate = i != 2; /* channel 2's gate is port 0x61 bit 0 */
 	}
-	p->irq0 = irq0;
+	p->wire = irq0;
 	p->irq_next_ns = PIT_NEVER;
 }
 
@@ -367,8 +367,8 @@ uint64_t pit_update(struct pit *p, uint64_t now_ns)
 {
 	pit_channel_sync(&p->ch[0], now_ns);
 	if (p->irq_next_ns <= now_ns) {
-		irq_line_set(&p->irq0, true);
-		irq_line_set(&p->irq0, false);
+		irq_line_set(&p->wire, true);
+		irq_line_set(&p->wire, false);
 	}
 	p->irq_next_ns = pit_next_rise_ns(&p->ch[0], now_ns);
 	return p->irq_next_ns;

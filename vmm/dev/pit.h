@@ -2,11 +2,12 @@
  * Virtual 8254 PIT (ports 0x40-0x43, 1.193182 MHz) and the PC's port 0x61
  * (channel 2 gate, speaker enable, channel 2 OUT, refresh toggle).
  *
- * A pure state machine: no hardware access, no globals, the whole state in
- * struct pit so a checkpoint is a copy. Time is the guest's virtual
+ * A pure state machine: no hardware access, no globals. Every member of
+ * struct pit but wire is plain state, what a snapshot saves; wire, the
+ * interrupt line channel 0's OUT drives (IRQ 0), holds pointers into the
+ * owner, which re-creates it on restore. Time is the guest's virtual
  * nanoseconds, passed in; counts are computed from it, never ticked.
- * Channel 0's OUT drives IRQ 0. Callers serialise access; runs in VMX root
- * and in host unit tests.
+ * Callers serialise access; runs in VMX root and in host unit tests.
  */
 #ifndef VMM_DEV_PIT_H
 #define VMM_DEV_PIT_H
@@ -62,8 +63,8 @@ struct pit_channel {
 struct pit {
 	struct pit_channel ch[3];
 	uint8_t port61;		/* writable bits of port 0x61 */
-	struct irq_line irq0;	/* channel 0 OUT */
 	uint64_t irq_next_ns;	/* next channel-0 rising edge, UINT64_MAX if none */
+	struct irq_line wire;	/* channel 0 OUT */
 };
 
 /* Power-on: nothing programmed, no interrupts; gates 0 and 1 tied high. */
@@ -78,7 +79,7 @@ bool pit_io_write(struct pit *p, uint16_t port, uint8_t value, uint64_t now_ns);
 bool pit_io_read(struct pit *p, uint16_t port, uint8_t *value, uint64_t now_ns);
 
 /*
- * Raises the channel-0 edge due by now_ns, if any, as a pulse on irq0 (the
+ * Raises the channel-0 edge due by now_ns, if any, as a pulse on wire (the
  * PIC and IOAPIC pins it drives are edge-triggered). Periods lost while the
  * vCPU did not run collapse into that one edge: guests count ticks and a
  * burst would only confuse them. Returns when the next edge is due,

@@ -326,7 +326,7 @@ static void rtc_sync_irq(struct rtc *r)
 
 	if (level != r->irq_level) {
 		r->irq_level = level;
-		irq_line_set(&r->irq8, level);
+		irq_line_set(&r->wire, level);
 	}
 }
 
@@ -470,7 +470,7 @@ void rtc_init(struct rtc *r, uint64_t epoch_at_start, uint64_t ram_bytes, struct
 	r->cmos[RTC_REG_A] = RTC_A_POWER_ON;
 	r->cmos[RTC_REG_B] = RTC_B_POWER_ON;
 	r->base_time = epoch_at_start;
-	r->irq8 = irq8;
+	r->wire = irq8;
 	rtc_store_time(r, epoch_at_start);
 	rtc_fill_memory_size(r, ram_bytes);
 	rtc_schedule(r, 0);

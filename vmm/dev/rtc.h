@@ -5,9 +5,11 @@
  * set it (register B SET), which only moves an offset. CMOS bytes
  * 0x0e-0x7f are plain memory, with the BIOS memory-size bytes pre-filled.
  *
- * A pure state machine: no hardware access, no globals, the whole state in
- * struct rtc so a checkpoint is a copy. Time is passed in and never ticked.
- * Callers serialise access; runs in VMX root and in host unit tests.
+ * A pure state machine: no hardware access, no globals. Every member of
+ * struct rtc but wire is plain state, what a snapshot saves; wire, the
+ * IRQ 8 line, holds pointers into the owner, which re-creates it on
+ * restore. Time is passed in and never ticked. Callers serialise access;
+ * runs in VMX root and in host unit tests.
  */
 #ifndef VMM_DEV_RTC_H
 #define VMM_DEV_RTC_H
@@ -94,13 +96,13 @@ struct rtc {
 	uint8_t index;		/* selected by port 0x70 */
 	bool nmi_disabled;	/* port 0x70 bit 7, kept for whoever models NMI */
 	uint8_t flags;		/* register C's PF, AF, UF */
-	bool irq_level;		/* what irq8 is driven to */
+	bool irq_level;		/* what wire is driven to */
 	uint64_t base_time;	/* Unix time the clock showed at base_ns */
 	int64_t base_ns;	/* guest time of an update; may precede 0 by < 1 s */
 	uint64_t next_update_ns; /* UINT64_MAX while no updates happen */
 	uint64_t next_alarm_ns;
 	uint64_t next_periodic_ns;
-	struct irq_line irq8;
+	struct irq_line wire;	/* IRQ 8 */
 };
 
 /*

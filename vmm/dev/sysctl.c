@@ -15,19 +15,18 @@
 
 static void sysctl_reset(struct sysctl *s)
 {
-	if (s->reset)
-		s->reset(s->ctx);
+	if (s->wire.reset)
+		s->wire.reset(s->wire.ctx);
 }
 
-void sysctl_init(struct sysctl *s, sysctl_reset_fn reset, void *ctx)
+void sysctl_init(struct sysctl *s, struct sysctl_wiring wire)
 {
 	memset(s, 0, sizeof(*s));
 	s->port92 = SYSCTL_92_A20;
 	s->kbc_cmd_byte = SYSCTL_KBC_CB_POWER_ON;
 	s->kbc_output_port = SYSCTL_KBC_OUT_RESET | SYSCTL_KBC_OUT_A20;
 	s->kbc_last_cmd = true;
-	s->reset = reset;
-	s->ctx = ctx;
+	s->wire = wire;
 }
 
 bool sysctl_a20(const struct sysctl *s)

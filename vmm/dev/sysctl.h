@@ -5,10 +5,11 @@
  * PIIX reset control register (0xcf9). No keyboard sits behind the 8042.
  * Every reset request goes to one callback.
  *
- * A pure state machine: no hardware access, no globals, the whole state in
- * struct sysctl so a checkpoint is a copy (the callback and its context
- * are wiring, set again on restore). Callers serialise access; runs in VMX
- * root and in host unit tests.
+ * A pure state machine: no hardware access, no globals. Every member of
+ * struct sysctl but wire is plain state, what a snapshot saves; wire, the
+ * reset callback and its context, holds pointers into the owner, which
+ * re-creates it on restore. Callers serialise access; runs in VMX root and
+ * in host unit tests.
  */
 #ifndef VMM_DEV_SYSCTL_H
 #define VMM_DEV_SYSCTL_H
@@ -65,6 +66,11 @@
 
 typedef void (*sysctl_reset_fn)(void *ctx);
 
+struct sysctl_wiring {
+	sysctl_reset_fn reset;	/* NULL: reset requests are dropped */
+	void *ctx;
+};
+
 struct sysctl {
 	uint8_t port92;
 	uint8_t cf9;		/* SYS_RST and FULL_RST; RST_CPU reads 0 */
@@ -74,16 +80,15 @@ struct sysctl {
 	bool kbc_obf;
 	bool kbc_last_cmd;	/* status bit 3 */
 	uint8_t kbc_pending;	/* command waiting for its data byte at 0x60, or 0 */
-	sysctl_reset_fn reset;	/* NULL: reset requests are dropped */
-	void *ctx;
+	struct sysctl_wiring wire;
 };
 
 /* Power-on, as firmware leaves it: A20 on, the 8042 idle and self-tested. */
-void sysctl_init(struct sysctl *s, sysctl_reset_fn reset, void *ctx);
+void sysctl_init(struct sysctl *s, struct sysctl_wiring wire);
 
 /*
  * Byte accesses to 0x60, 0x64, 0x92 and 0xcf9; false for any other port.
- * A reset request calls s->reset before returning; the caller's reset is
+ * A reset request calls s->wire.reset before returning; the caller's reset is
  * expected to re-initialise the machine, this device included.
  */
 bool sysctl_io_read(struct sysctl *s, uint16_t port, uint8_t *value);

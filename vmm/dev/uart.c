@@ -83,7 +83,7 @@ static void vuart_update_irq(struct vuart *u)
 
 	if (level != u->irq_level) {
 		u->irq_level = level;
-		irq_line_set(&u->irq, level);
+		irq_line_set(&u->wire.irq, level);
 	}
 }
 
@@ -113,8 +113,8 @@ static void vuart_write_thr(struct vuart *u, uint8_t byte)
 {
 	if (u->mcr & VUART_MCR_LOOP)
 		vuart_rx_push(u, byte);
-	else if (u->tx)
-		u->tx(u->tx_ctx, byte);
+	else if (u->wire.tx)
+		u->wire.tx(u->wire.tx_ctx, byte);
 	/* Sent at once: THR is empty again, which is a new THRE interrupt. */
 	u->thre_pending = true;
 }
@@ -176,15 +176,13 @@ static uint8_t vuart_read_lsr(struct vuart *u)
 	return lsr;
 }
 
-void vuart_init(struct vuart *u, uint16_t base, struct irq_line irq, vuart_tx_fn tx, void *tx_ctx)
+void vuart_init(struct vuart *u, uint16_t base, struct vuart_wiring wire)
 {
 	memset(u, 0, sizeof(*u));
 	u->base = base;
 	u->dll = VUART_DIVISOR_9600;
 	u->msr = VUART_MSR_CONNECTED;
-	u->irq = irq;
-	u->tx = tx;
-	u->tx_ctx = tx_ctx;
+	u->wire = wire;
 }
 
 static bool vuart_offset(const struct vuart *u, uint16_t port, unsigned int *off)

@@ -6,10 +6,12 @@
  * empty again by the time the guest looks, so there is no TX FIFO to hold.
  *
  * Named vuart_ because drivers/uart16550 (the host's real port) already
- * owns uart_. A pure state machine: no hardware access, no globals, the
- * whole state in struct vuart so a checkpoint is a copy (the callbacks are
- * wiring, to be re-pointed on restore). Callers serialise access; runs in
- * VMX root and in host unit tests.
+ * owns uart_. A pure state machine: no hardware access, no globals. Every
+ * member of struct vuart but wire is plain state, what a snapshot saves;
+ * base is set from configuration at init, not guest-visible, and kept with
+ * it. wire (the interrupt line, the transmit callback and their contexts)
+ * holds pointers into the owner, which re-creates it on restore. Callers
+ * serialise access; runs in VMX root and in host unit tests.
  */
 #ifndef VMM_DEV_UART_H
 #define VMM_DEV_UART_H
@@ -87,6 +89,12 @@
 
 typedef void (*vuart_tx_fn)(void *ctx, uint8_t byte);
 
+struct vuart_wiring {
+	struct irq_line irq;
+	vuart_tx_fn tx;		/* NULL: transmitted bytes are dropped */
+	void *tx_ctx;
+};
+
 struct vuart {
 	uint16_t base;
 	uint8_t ier, lcr, mcr, scr;
@@ -98,14 +106,12 @@ struct vuart {
 	uint8_t rx_fifo[VUART_FIFO_SIZE];
 	uint8_t rx_head, rx_count;
 	bool thre_pending;	/* THRE interrupt source, until IIR read or THR write */
-	bool irq_level;		/* what irq was last driven to */
-	struct irq_line irq;
-	vuart_tx_fn tx;
-	void *tx_ctx;
+	bool irq_level;		/* what wire.irq was last driven to */
+	struct vuart_wiring wire;
 };
 
-/* Reset state (PC16550D "UART Reset Configuration"); tx may be NULL. */
-void vuart_init(struct vuart *u, uint16_t base, struct irq_line irq, vuart_tx_fn tx, void *tx_ctx);
+/* Reset state (PC16550D "UART Reset Configuration"). */
+void vuart_init(struct vuart *u, uint16_t base, struct vuart_wiring wire);
 
 /* Port accesses (byte wide); false if port is not one of the UART's 8. */
 bool vuart_io_write(struct vuart *u, uint16_t port, uint8_t value);

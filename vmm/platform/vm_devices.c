@@ -352,17 +352,16 @@ static uint64_t host_unix_time(void)
 
 int vm_devices_init(struct vm *vm)
 {
-	vm->debugcon.out = debugcon_to_console;
-	vm->debugcon.ctx = vm;
+	vm->debugcon.wire = (struct debugcon_wiring){ debugcon_to_console, vm };
 	pic_init(&vm->pic);
 	pit_init(&vm->pit, (struct irq_line){ vm_isa_irq_line, vm, 0 });
-	vuart_init(&vm->com[0], 0x3f8, (struct irq_line){ vm_isa_irq_line, vm, 4 }, uart_tx, vm);
-	vuart_init(&vm->com[1], 0x2f8, (struct irq_line){ vm_isa_irq_line, vm, 3 }, uart_tx, vm);
+	vuart_init(&vm->com[0], 0x3f8, (struct vuart_wiring){ { vm_isa_irq_line, vm, 4 }, uart_tx, vm });
+	vuart_init(&vm->com[1], 0x2f8, (struct vuart_wiring){ { vm_isa_irq_line, vm, 3 }, uart_tx, vm });
 	rtc_init(&vm->rtc, host_unix_time(), vm->ram_bytes, (struct irq_line){ vm_isa_irq_line, vm, 8 });
-	sysctl_init(&vm->sysctl, guest_reset, vm);
+	sysctl_init(&vm->sysctl, (struct sysctl_wiring){ guest_reset, vm });
 	pci_init(&vm->pci);
-	acpi_pm_init(&vm->acpi_pm, GUEST_PM_BASE, GUEST_S5_TYP, guest_sleep, vm);
-	acpi_pm_connect_sci(&vm->acpi_pm, (struct irq_line){ vm_isa_irq_line, vm, GUEST_SCI_IRQ });
+	acpi_pm_init(&vm->acpi_pm, GUEST_PM_BASE, GUEST_S5_TYP,
+		     (struct acpi_pm_wiring){ guest_sleep, vm, { vm_isa_irq_line, vm, GUEST_SCI_IRQ } });
 	return register_table(vm);
 }
 
