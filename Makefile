@@ -182,7 +182,7 @@ HOST_LDLIBS := -lcmocka
 # binaries depend on every header, so a changed header rebuilds them.
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
 UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot \
-	hc_check create_spec line_edit cmd_parse xsave_layout snap_format vtpr exc_class vm_state guest_tsc msr_pat
+	hc_check create_spec line_edit cmd_parse xsave_layout snap_format vtpr exc_class vm_state guest_tsc msr_pat vcpu_req
 unit_decode_SRCS := vmm/exit/decode.c
 unit_guest_walk_SRCS := vmm/exit/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
@@ -198,6 +198,7 @@ unit_exitq_SRCS :=
 unit_exc_class_SRCS :=
 unit_vm_state_SRCS :=
 unit_msr_pat_SRCS :=
+unit_vcpu_req_SRCS :=
 unit_guest_tsc_SRCS := vmm/dev/lapic.c
 unit_ept_SRCS := mm/ept.c
 unit_vmx_names_SRCS := arch/x86/vmx_errors.c vmm/abi/exit_reason.c

@@ -55,6 +55,12 @@ void sched_kick(struct vcpu *v)
 	smp_send_ipi(v->cpu, SMP_IPI_VECTOR);
 }
 
+void vcpu_request(struct vcpu *v, enum vcpu_req r)
+{
+	vcpu_req_post(&v->requests, r);
+	sched_kick(v);
+}
+
 /*
  * A halted vCPU wakes when its VM's interrupt controller has something for
  * it; one blocked in a hypercall when the operator typed or its time is up.

@@ -7,6 +7,8 @@
 #ifndef VMM_SCHED_H
 #define VMM_SCHED_H
 
+#include "vmm/core/vcpu_req.h"
+
 struct vcpu;
 
 struct vm;
@@ -19,6 +21,14 @@ void sched_forget_vcpu(struct vcpu *v);
 
 /* v has something to do (an interrupt, a SIPI, input): get its CPU out of HLT or the guest. */
 void sched_kick(struct vcpu *v);
+
+/*
+ * Any CPU: posts request r for v (vmm/core/vcpu_req.h), after the caller
+ * has written what its handler reads, and kicks v's CPU so that a running
+ * v handles it before it enters the guest again. v's VM must not be freed
+ * meanwhile (its lock or the table lock held, or the caller one of its vCPUs).
+ */
+void vcpu_request(struct vcpu *v, enum vcpu_req r);
 
 /*
  * Ends vm if it is still live and frees it once no CPU holds it: its vCPUs'

@@ -14,6 +14,7 @@
 #include "vmm/dev/lapic.h"
 #include "vmm/abi/exit_reason.h"
 #include "vmm/core/guest_tsc.h"
+#include "vmm/core/vcpu_req.h"
 
 struct vm;
 
@@ -86,6 +87,7 @@ struct vcpu {
 	int32_t host_cpu;  /* whose host state its VMCS holds; -1 none yet */
 	bool vmcs_active;  /* its VMCS may be active on `cpu` (VMPTRLD without VMCLEAR since) */
 	bool released;     /* its VM ended and `cpu` has let go of it: it may be freed */
+	uint32_t requests; /* enum vcpu_req bits: work for `cpu` before the next entry (vmm/core/vcpu_req.h) */
 
 	uint64_t vmcs_phys;
 	bool launched;
@@ -93,20 +95,22 @@ struct vcpu {
 	/*
 	 * Its control words, the source of truth: set up from the CPU's
 	 * capabilities, changed per vCPU (interrupt window, IA-32e mode entry)
-	 * only through vcpu_write_controls(), which also writes the VMCS.
+	 * only through vcpu_write_controls(), which also writes the VMCS; from
+	 * another CPU, asked for with vcpu_request_controls().
 	 */
 	uint32_t ctls[VCPU_CTL_COUNT];
+	struct vcpu_ctl_change ctl_change[VCPU_CTL_COUNT]; /* asked for, not applied yet; VM's lock */
 	struct guest_regs regs;
 
 	/* Cached guest state: read on exit, written back before entry when dirty. */
 	uint64_t rip, rsp, rflags; /* rsp only while rsp_valid: use vcpu_rsp() */
 	bool rip_dirty, rsp_dirty, rflags_dirty, rsp_valid;
+	/* Set by its own exit handling on its own CPU, so a plain flag, not a request: */
 	bool clear_blocking; /* drop STI/MOV-SS blocking before the next entry */
 	struct vcpu_exit exit;
 
 	struct vcpu_snapshot snap;
 	struct lapic lapic;
-	bool reset_vmcs;     /* an INIT-SIPI gave it a new start: rewrite its VMCS before running it */
 	struct vcpu_event pending;
 	struct vcpu_event held; /* a re-queued interrupt or NMI an exception went ahead of (vmm/core/inject.c) */
 	bool wants_interrupt_window;

@@ -357,6 +357,25 @@ void vcpu_write_controls(struct vcpu *v, enum vcpu_ctl which, uint32_t value)
 	vmcs_write_raw(ctl_fields[which], value);
 }
 
+void vcpu_request_controls(struct vcpu *v, enum vcpu_ctl which, uint32_t set, uint32_t clear)
+{
+	vcpu_ctl_change_add(&v->ctl_change[which], set, clear);
+	vcpu_request(v, VCPU_REQ_RELOAD_CONTROLS);
+}
+
+void vcpu_apply_requested_controls(struct vcpu *v)
+{
+	unsigned w;
+
+	for (w = 0; w < VCPU_CTL_COUNT; w++) {
+		uint32_t value = vcpu_ctl_change_apply(&v->ctl_change[w], v->ctls[w]);
+
+		if (value != v->ctls[w])
+			vcpu_write_controls(v, (enum vcpu_ctl)w, value);
+		v->ctl_change[w] = (struct vcpu_ctl_change){ 0, 0 };
+	}
+}
+
 int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 {
 	const struct vm *vm = v->vm;

@@ -42,4 +42,16 @@ bool vcpu_pat_switched(void);
 /* Sets one of v's control words: its copy and the VMCS field (v's VMCS current). */
 void vcpu_write_controls(struct vcpu *v, enum vcpu_ctl which, uint32_t value);
 
+/*
+ * Any CPU, v's VM's lock held: asks v's own CPU to set and clear bits of one
+ * of v's control words before v next enters the guest
+ * (VCPU_REQ_RELOAD_CONTROLS). The caller has checked the result against what
+ * the CPU allows (the capability MSRs) and leaves alone the bits the core
+ * changes itself (interrupt-window exiting, IA-32e mode entry). An INIT-SIPI
+ * after it starts v over from the boot-time controls.
+ */
+void vcpu_request_controls(struct vcpu *v, enum vcpu_ctl which, uint32_t set, uint32_t clear);
+/* v's own CPU, its VM's lock held, v's VMCS current: applies and forgets what was asked for. */
+void vcpu_apply_requested_controls(struct vcpu *v);
+
 #endif

@@ -68,9 +68,9 @@ static void deliver(struct vm *vm, uint8_t vector, uint8_t mode, bool logical, u
 			v->boot.cs_selector = (uint16_t)(vector << 8);
 			v->boot.rip = 0;
 			v->boot.rsp = 0;
-			v->reset_vmcs = true;
 			v->state = VCPU_RUNNABLE;
-			sched_kick(v);
+			/* Its own CPU writes the VMCS from v->boot, written above. */
+			vcpu_request(v, VCPU_REQ_RESET_VMCS);
 			break;
 		default:
 			log_debug("guest %s: interrupt delivery mode %u not emulated", vm->name, mode);

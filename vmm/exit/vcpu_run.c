@@ -3,10 +3,11 @@
  * MSRs onto the CPU, then VM entries and exits until the slice ends, the
  * vCPU halts or blocks, or its VM stops running.
  *
- * Before every entry the VM's timers are brought up to date and a due
- * interrupt is injected; the preemption timer is also set to fire at the
- * next timer interrupt, so a guest spinning with interrupts enabled gets
- * its ticks on time. The VM's lock is held everywhere but in the guest (and
+ * Before every entry the work other CPUs asked of the vCPU is done (its
+ * requests, vmm/core/vcpu_req.h), the VM's timers are brought up to date
+ * and a due interrupt is injected; the preemption timer is also set to
+ * fire at the next timer interrupt, so a guest spinning with interrupts
+ * enabled gets its ticks on time. The VM's lock is held everywhere but in the guest (and
  * in management calls, which drop it: see vmm/core/vm.h), so
  * the vCPUs of one VM on several CPUs handle their exits one at a time.
  * With the TPR shadow, the guest's CR8 changes the virtual-APIC page
@@ -164,6 +165,55 @@ static void entry_failed(struct vcpu *v, int rc)
 	       rc == 2 ? vmx_insn_error_name(err) : "VMfailInvalid");
 }
 
+/* An application processor started by INIT-SIPI: a fresh VMCS in real mode. */
+static int reset_vmcs(struct vcpu *v)
+{
+	const char *why;
+
+	v->pending.valid = v->held.valid = false; /* INIT discards what was on its way */
+	if (vcpu_setup_vmcs(v, &why)) {
+		vm_end(v->vm, VM_CRASHED, "cannot start vCPU %u: %s", v->id, why);
+		return -1;
+	}
+	v->armed_deadline = 0; /* the new VMCS holds no timer value of ours: arm it again */
+	return 0;
+}
+
+static int reload_controls(struct vcpu *v)
+{
+	vcpu_apply_requested_controls(v);
+	return 0;
+}
+
+/* EPT entries lost permissions: translations this CPU cached from them must go (SDM 28.4.3.1). */
+static int flush_ept(struct vcpu *v)
+{
+	invept(INVEPT_ALL_CONTEXTS, 0); /* the type switch_to() relies on, too */
+	return 0;
+}
+
+static int (*const request_handlers[VCPU_REQ_COUNT])(struct vcpu *v) = {
+	[VCPU_REQ_RESET_VMCS] = reset_vmcs,
+	[VCPU_REQ_RELOAD_CONTROLS] = reload_controls,
+	[VCPU_REQ_FLUSH_EPT] = flush_ept,
+};
+
+/*
+ * What other CPUs asked of v (vmm/core/vcpu_req.h), in the order of enum
+ * vcpu_req, with the VM's lock held and v's VMCS current. -1 if v's VM
+ * ended: what was left is of no use any more.
+ */
+static int handle_requests(struct vcpu *v)
+{
+	uint32_t taken = vcpu_req_take(&v->requests);
+	unsigned r;
+
+	for (r = 0; taken && r < VCPU_REQ_COUNT; r++)
+		if ((taken & VCPU_REQ_BIT(r)) && request_handlers[r](v))
+			return -1;
+	return 0;
+}
+
 static void account_exit(struct vcpu *v, uint32_t reason, uint64_t ticks)
 {
 	v->exit_tsc[reason] += ticks;
@@ -179,17 +229,6 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 	uint32_t last_reason = 0;
 
 	spin_lock(&vm->lock);
-	if (v->reset_vmcs) {
-		const char *why;
-
-		/* An application processor started by INIT-SIPI: a fresh VMCS in real mode. */
-		v->reset_vmcs = false;
-		v->pending.valid = v->held.valid = false; /* INIT discards what was on its way */
-		if (vcpu_setup_vmcs(v, &why)) {
-			vm_end(vm, VM_CRASHED, "cannot start vCPU %u: %s", v->id, why);
-			goto out;
-		}
-	}
 	if (switch_to(c, v)) {
 		vm_end(vm, VM_CRASHED, "VMPTRLD of vCPU %u failed", v->id);
 		goto out;
@@ -199,6 +238,8 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 		uint64_t next_irq, start;
 		int rc;
 
+		if (handle_requests(v))
+			goto out;
 		next_irq = vm_devices_update_if_due(vm, rdtsc());
 		write_back_state(v);
 		inject_before_entry(v);
@@ -216,9 +257,12 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 		spin_lock(&vm->lock);
 		/*
 		 * An INIT from another vCPU while this one ran has reset its
-		 * LAPIC, TPR included: what the guest left in the page is void.
+		 * LAPIC, TPR included: what the guest left in the page is void,
+		 * whether the vCPU still waits for its SIPI or has had it too
+		 * (a VMCS reset is waiting: only an INIT-SIPI asks for one).
 		 */
-		if (v->vapic && v->state != VCPU_WAIT_SIPI)
+		if (v->vapic && v->state != VCPU_WAIT_SIPI &&
+		    !vcpu_req_pending(&v->requests, VCPU_REQ_RESET_VMCS))
 			vcpu_vtpr_load(v);
 		if (rc) {
 			entry_failed(v, rc);
