@@ -54,7 +54,9 @@ KERNEL_C := \
 	vmm/exit/exit_ept.c vmm/exit/msr.c vmm/exit/vmcs_dump.c vmm/exit/vmcs_check.c \
 	vmm/exit/cpuid_policy.c vmm/exit/guest_access.c vmm/exit/guest_walk.c vmm/exit/decode.c \
 	vmm/exit/stats.c \
-	vmm/snapshot/snap_format.c vmm/snapshot/snap_fields.c \
+	vmm/snapshot/snap_format.c vmm/snapshot/snap_fields.c vmm/snapshot/snap_dev.c \
+	vmm/snapshot/snap_dev_layout.c vmm/snapshot/snap_dev_isa.c vmm/snapshot/snap_dev_apic.c \
+	vmm/snapshot/snap_dev_pci.c \
 	vmm/mgmt/hypercall.c vmm/mgmt/mgmt.c vmm/mgmt/hc_check.c vmm/mgmt/create_spec.c \
 	vmm/main.c
 
@@ -182,7 +184,7 @@ HOST_LDLIBS := -lcmocka
 # binaries depend on every header, so a changed header rebuilds them.
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
 UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot \
-	hc_check create_spec line_edit cmd_parse xsave_layout snap_format vtpr exc_class vm_state guest_tsc msr_pat vcpu_req
+	hc_check create_spec line_edit cmd_parse xsave_layout snap_format vtpr exc_class vm_state guest_tsc msr_pat vcpu_req snap_dev
 unit_decode_SRCS := vmm/exit/decode.c
 unit_guest_walk_SRCS := vmm/exit/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
@@ -223,6 +225,11 @@ unit_line_edit_SRCS := vmm/console/line_edit.c
 unit_cmd_parse_SRCS := vmm/console/cmd_parse.c
 unit_xsave_layout_SRCS := arch/x86/xsave_layout.c
 unit_snap_format_SRCS := vmm/snapshot/snap_format.c vmm/snapshot/snap_fields.c lib/crc32c.c
+unit_snap_dev_SRCS := vmm/snapshot/snap_dev.c vmm/snapshot/snap_dev_layout.c vmm/snapshot/snap_dev_isa.c \
+	vmm/snapshot/snap_dev_apic.c vmm/snapshot/snap_dev_pci.c vmm/snapshot/snap_fields.c \
+	vmm/dev/debugcon.c vmm/dev/uart.c \
+	vmm/dev/pic.c vmm/dev/pit.c vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c \
+	vmm/dev/lapic.c vmm/dev/ioapic.c
 
 define unit_test_rule
 $(BUILD)/unit/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(ALL_HEADERS)

@@ -36,11 +36,7 @@ enum pic_ocw2 {
 	PIC_OCW2_ROTATE_SPECIFIC_EOI = 7,
 };
 
-/*
- * PIIX3 ELCR: IRQ 0, 1, 2, 8 and 13 are always edge-triggered (timer,
- * keyboard, cascade, RTC, FPU error), so their bits are reserved as 0.
- */
-static const uint8_t pic_elcr_mask[2] = { 0xf8U, 0xdeU };
+static const uint8_t pic_elcr_mask[2] = { PIC_ELCR_MASTER_BITS, PIC_ELCR_SLAVE_BITS };
 
 /* Priority rank (0 = highest) of the best line in mask, 8 if none. */
 static unsigned int pic_priority(const struct pic_chip *c, uint8_t mask)

@@ -23,6 +23,13 @@
 #define PIC_ELCR_SLAVE 0x4d1U
 #define PIC_CASCADE_IRQ 2U /* master input the slave's INT drives */
 
+/*
+ * ELCR bits a guest can set (PIIX3 datasheet): IRQ 0, 1, 2, 8 and 13 are
+ * always edge-triggered (timer, keyboard, cascade, RTC, FPU error).
+ */
+#define PIC_ELCR_MASTER_BITS 0xf8U
+#define PIC_ELCR_SLAVE_BITS 0xdeU
+
 struct pic_chip {
 	uint8_t irr;	/* requests latched (edge) or present (level) */
 	uint8_t isr;	/* in service: acknowledged, no EOI yet */
