@@ -8,13 +8,17 @@
 
 #include <stdint.h>
 
+/*
+ * REP MOVSB and REP STOSB: on CPUs with fast strings (ERMS, and Bochs's
+ * emulation of them) a whole block per instruction rather than a loop
+ * iteration per byte, which is what copying guest RAM into a snapshot or
+ * zeroing a 2 MiB chunk costs.
+ */
 __attribute__((weak)) void *memcpy(void *dst, const void *src, size_t n)
 {
-	uint8_t *d = dst;
-	const uint8_t *s = src;
+	void *d = dst;
 
-	while (n--)
-		*d++ = *s++;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
 
@@ -32,10 +36,9 @@ void *memmove(void *dst, const void *src, size_t n)
 
 __attribute__((weak)) void *memset(void *dst, int c, size_t n)
 {
-	uint8_t *d = dst;
+	void *d = dst;
 
-	while (n--)
-		*d++ = (uint8_t)c;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 

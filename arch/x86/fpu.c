@@ -37,6 +37,16 @@ static void xsetbv0(uint64_t value)
 	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
 }
 
+uint64_t fpu_xcr0_supported(void)
+{
+	struct cpuid_regs r;
+
+	if (!has_xsave)
+		return 1;
+	r = cpuid(0xd, 0);
+	return r.eax | (uint64_t)r.edx << 32;
+}
+
 void fpu_load_xcr0(uint64_t xcr0)
 {
 	if (has_xsave)

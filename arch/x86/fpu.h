@@ -15,6 +15,9 @@
 void fpu_init_cpu(void);
 bool fpu_has_xsave(void);
 
+/* The XCR0 bits this CPU takes (CPUID.(EAX=0DH,ECX=0)); just x87 without XSAVE. */
+uint64_t fpu_xcr0_supported(void);
+
 /* Loads XCR0 (the guest's, before entering it). */
 void fpu_load_xcr0(uint64_t xcr0);
 

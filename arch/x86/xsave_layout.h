@@ -29,4 +29,19 @@
  */
 const char *xsavec_image_fault(const uint8_t *area, size_t len);
 
+/*
+ * Whether XSETBV takes `xcr0` as a combination (SDM Vol. 1, 13.3): x87 set,
+ * AVX only with SSE, the three AVX-512 components together and only with
+ * AVX, AMX's two together. Which bits the CPU has is the caller's check.
+ */
+static inline bool xcr0_combination_valid(uint64_t xcr0)
+{
+	const uint64_t sse = 1ULL << 1, avx = 1ULL << 2, avx512 = 7ULL << 5;
+	const uint64_t amx = 3ULL << 17;
+
+	return (xcr0 & 1) && (!(xcr0 & avx) || (xcr0 & sse)) &&
+	       (!(xcr0 & avx512) || ((xcr0 & avx512) == avx512 && (xcr0 & avx))) &&
+	       (!(xcr0 & amx) || (xcr0 & amx) == amx);
+}
+
 #endif

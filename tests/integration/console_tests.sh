@@ -161,6 +161,35 @@ CFG
 	session_since | grep -aEq "vCPU 0: .* on CPU $((${SESSION_CPUS:-2} - 1))," ||
 		note_failure "info does not show the Linux vCPU on the CPU it is pinned to"
 	session_since | grep -aq "mmio 0xfee00000-0xfee00fff lapic" || note_failure "info shows no devices"
+	# A snapshot of the Linux guest: after save, destroy and restore its
+	# shell answers again and a file it wrote in tmpfs before the save is
+	# there; a second copy restored under another name runs beside it.
+	session_command "console linux" 'guest# ' 120 || note_failure "no shell prompt before the save"
+	sleep 2
+	session_mark
+	session_type 'echo kept-$((6*7)) > /tmp/kept; echo written-$((2*3))'
+	session_enter
+	session_wait '^written-6' 120 || note_failure "the Linux shell did not write the file"
+	printf '\035' >&3
+	session_wait '^hv> $' 30
+	session_command "save linux lsnap" "saved guest linux as lsnap: [0-9]+ KiB, paused [0-9]+ us" 900 ||
+		note_failure "save of the Linux guest"
+	echo "    $(session_since | grep -aoE 'saved guest linux as lsnap: .*')"
+	session_command "destroy linux" "guest linux \(id [0-9]+\) destroyed" || note_failure "destroy before restore"
+	session_command "restore lsnap" "restored lsnap as guest id [0-9]+" 900 || note_failure "restore of the Linux guest"
+	for g in linux copy; do
+		[ "$g" = copy ] && { session_command "restore lsnap as copy" "restored lsnap as guest id [0-9]+" 900 || note_failure "restore as copy"; }
+		session_command "console $g" "\[attached to $g" 60 || note_failure "console $g after restore"
+		session_mark
+		session_type "cat /tmp/kept; echo $g-\$((3*3))"
+		session_enter
+		session_wait "^$g-9" 300 || note_failure "the restored $g's shell did not answer"
+		session_since | grep -aq '^kept-42' || note_failure "the restored $g lost the file written before the save"
+		printf '\035' >&3
+		session_wait '^hv> $' 30
+	done
+	session_command "destroy copy" "guest copy \(id [0-9]+\) destroyed" || note_failure "destroy copy"
+	session_command "snapshot-delete lsnap" "snapshot lsnap deleted" || note_failure "snapshot-delete lsnap"
 	# shutdown presses the power button; the guest's acpid powers it off.
 	session_command "shutdown linux" "guest linux \(id [0-9]+\) asked to power off" || note_failure "shutdown"
 	session_wait 'hv: guest linux \(id [0-9]+\) stopped: .*S5' 300 || note_failure "the Linux guest did not power off after shutdown"

@@ -45,8 +45,28 @@ static void test_crc32c_known_values(void **state)
 	/* The check value of CRC-32C (RFC 3720, and every CRC catalogue). */
 	assert_int_equal(crc32c(0, "123456789", 9), 0xe3069283U);
 	assert_int_equal(crc32c(0, "", 0), 0);
+	assert_int_equal(crc32c_portable(0, "123456789", 9), 0xe3069283U);
 	/* Continued over two halves, the same as over the whole. */
 	assert_int_equal(crc32c(crc32c(0, "1234", 4), "56789", 5), 0xe3069283U);
+}
+
+/* Whichever way crc32c() computes (the CPU's CRC32 instruction or the table), the table agrees at every length and alignment. */
+static void test_crc32c_paths_agree(void **state)
+{
+	static uint8_t data[4096 + 16];
+	uint32_t x = 0x12345678U;
+	size_t i, off, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(data); i++) {
+		x = x * 1103515245U + 12345U;
+		data[i] = (uint8_t)(x >> 16);
+	}
+	for (off = 0; off < 8; off++)
+		for (len = 0; len < 100; len++)
+			assert_int_equal(crc32c(0x5a5a5a5aU, data + off, len),
+					 crc32c_portable(0x5a5a5a5aU, data + off, len));
+	assert_int_equal(crc32c(0, data, 4096), crc32c_portable(0, data, 4096));
 }
 
 static void test_round_trip(void **state)
@@ -207,6 +227,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32c_known_values),
+		cmocka_unit_test(test_crc32c_paths_agree),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_long_name_is_cut),
 		cmocka_unit_test(test_every_truncation_refused),

@@ -45,7 +45,12 @@
 #define HC_HOST_INFO 0x10bU      /* (gpa, len) -> 0; struct hv_host_info */
 #define HC_HOST_POWER 0x10cU     /* (HV_POWER_*) -> does not return on success */
 #define HC_VM_DEVICES 0x10dU     /* (id, gpa, len) -> bytes; the guest's devices and memory map as text lines */
-#define HV_MGMT_LAST 0x10dU
+#define HC_SNAP_SAVE 0x10eU      /* (req_gpa, res_gpa, err_gpa, err_len) -> 0; struct hv_snap_request, hv_snap_result */
+#define HC_SNAP_RESTORE 0x10fU   /* (req_gpa, err_gpa, err_len) -> the new guest's id */
+#define HC_SNAP_LIST 0x110U      /* (gpa, len) -> bytes; "name guest bytes unix-time method" lines */
+#define HC_SNAP_DELETE 0x111U    /* (req_gpa) -> 0 */
+#define HC_SNAP_CORRUPT 0x112U   /* (req_gpa, err_gpa, err_len) -> 0; test knob: flips byte req.offset */
+#define HV_MGMT_LAST 0x112U
 
 /* HC_VM_CONTROL operations, named after xl's commands. */
 #define HV_CTL_PAUSE 1U

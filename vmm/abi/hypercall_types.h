@@ -43,6 +43,24 @@ struct hv_vm_info {
 	char end_reason[HV_REASON_MAX]; /* why it stopped or crashed; "" while live */
 };
 
+/* A snapshot call's arguments (HC_SNAP_*): strings NUL-terminated within their arrays. */
+#define HV_SNAP_NAME_MAX 32
+#define HV_SNAP_STAY_PAUSED 1U /* save: leave the guest paused afterwards (xl save) */
+struct hv_snap_request {
+	uint32_t id;    /* save: the guest */
+	uint32_t flags; /* HV_SNAP_* */
+	uint64_t offset; /* corrupt: the byte of the stream to flip */
+	char name[HV_SNAP_NAME_MAX]; /* the snapshot */
+	char as[HV_NAME_MAX];        /* restore: the new guest's name; "" keeps the saved one */
+};
+
+struct hv_snap_result {
+	uint64_t pause_us;   /* how long the guest was stopped */
+	uint64_t bytes;      /* the snapshot's size */
+	uint64_t ram_pages;  /* guest pages, of which zero_pages were recorded as zero */
+	uint64_t zero_pages;
+};
+
 /* A read from a byte ring (guest console, hypervisor log). */
 struct hv_ring_read {
 	uint64_t from; /* in: first byte wanted (0 = oldest held); out: first byte given */

@@ -9,6 +9,7 @@
 #include "vmm/console/guests.h"
 #include "vmm/console/hc.h"
 #include "vmm/console/out.h"
+#include "vmm/console/snap_cmds.h"
 
 struct command {
 	const char *name;
@@ -217,6 +218,19 @@ static const struct command commands[] = {
 	  cmd_reboot },
 	{ "shutdown", "shutdown ID|NAME", "press the guest's ACPI power button", 1, 1, cmd_shutdown },
 	{ "info", "info ID|NAME", "vCPU registers and state, memory map and devices", 1, 1, cmd_info },
+	{ "save", "save ID|NAME SNAPSHOT [stop]",
+	  "pause the guest, copy its whole state into snapshot SNAPSHOT, let it run on "
+	  "(stop: leave it paused)", 2, 3, cmd_save },
+	{ "restore", "restore SNAPSHOT [as NEWNAME]",
+	  "start a guest from a snapshot, under its saved name or NEWNAME; it goes on where it was "
+	  "saved, its clock too", 1, 3, cmd_restore },
+	{ "snapshots", "snapshots", "the snapshots held in the hypervisor's memory", 0, 0,
+	  cmd_snapshots },
+	{ "snapshot-delete", "snapshot-delete SNAPSHOT", "free a snapshot's memory", 1, 1,
+	  cmd_snapshot_delete },
+	{ "snapshot-corrupt", "snapshot-corrupt SNAPSHOT OFFSET",
+	  "test knob: flip byte OFFSET of a snapshot, which restore must then refuse", 2, 2,
+	  cmd_snapshot_corrupt },
 	{ "top", "top", "exits per second by reason and CPU share per guest, until a key", 0, 0,
 	  cmd_top },
 	{ "dmesg", "dmesg", "the hypervisor's log", 0, 0, cmd_dmesg },

@@ -128,6 +128,8 @@ static struct vcpu *pick_next(struct sched_cpu *c, unsigned cpu)
 			vcpu_release_here(c, v);
 			continue;
 		}
+		if (vcpu_req_take_one(&v->requests, VCPU_REQ_SAVE_STATE))
+			vcpu_save_state_idle(c, v);
 		if (vm->state != VM_RUNNING)
 			continue;
 		if (wakes(v))
@@ -159,6 +161,15 @@ static void release_ended(struct sched_cpu *c, unsigned cpu)
 				vcpu_release_here(c, vm->vcpus[j]);
 	}
 	vm_table_unlock();
+}
+
+void sched_wait_vm_off_cpus(struct vm *vm)
+{
+	unsigned i, me = cpu_index();
+
+	for (i = 0; i < HV_MAX_CPUS; i++)
+		while (i != me && cpus[i].using == vm)
+			cpu_pause();
 }
 
 void sched_destroy_vm(struct vm *vm)

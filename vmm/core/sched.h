@@ -31,6 +31,12 @@ void sched_kick(struct vcpu *v);
 void vcpu_request(struct vcpu *v, enum vcpu_req r);
 
 /*
+ * Waits until no other CPU is inside a slice of one of vm's vCPUs (a
+ * paused VM's vCPUs leave at their next exit). Never with a lock held.
+ */
+void sched_wait_vm_off_cpus(struct vm *vm);
+
+/*
  * Ends vm if it is still live and frees it once no CPU holds it: its vCPUs'
  * CPUs clear their VMCSs, and no CPU is inside one of its slices. Any CPU;
  * never with vm_table_lock or a VM's lock held.

@@ -24,4 +24,10 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v);
 /* This CPU, v's own, lets go of v for good: its VMCS is cleared here, so v may be freed. */
 void vcpu_release_here(struct sched_cpu *c, struct vcpu *v);
 
+/* VCPU_REQ_SAVE_STATE for v, which does not run (vmm/exit/vcpu_state.c); c is v's CPU. */
+void vcpu_save_state_idle(struct sched_cpu *c, struct vcpu *v);
+
+/* Writes what exit handlers changed in v's cached RIP, RSP, RFLAGS and blocking into its VMCS (current). */
+void vcpu_write_back_state(struct vcpu *v);
+
 #endif

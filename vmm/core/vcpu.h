@@ -17,6 +17,7 @@
 #include "vmm/core/vcpu_req.h"
 
 struct vm;
+struct vcpu_saved;
 
 enum vcpu_state {
 	VCPU_RUNNABLE,
@@ -87,6 +88,8 @@ struct vcpu {
 	int32_t host_cpu;  /* whose host state its VMCS holds; -1 none yet */
 	bool vmcs_active;  /* its VMCS may be active on `cpu` (VMPTRLD without VMCLEAR since) */
 	bool released;     /* its VM ended and `cpu` has let go of it: it may be freed */
+	struct vcpu_saved *save_to; /* VCPU_REQ_SAVE_STATE: where its state goes */
+	int32_t saved;              /* 0 asked for; 1 captured into save_to; -1 could not be */
 	uint32_t requests; /* enum vcpu_req bits: work for `cpu` before the next entry (vmm/core/vcpu_req.h) */
 
 	uint64_t vmcs_phys;

@@ -26,6 +26,13 @@ enum vcpu_req {
 	VCPU_REQ_RELOAD_CONTROLS,
 	/* Its VM's EPT permissions were taken away: drop this CPU's cached translations (INVEPT). */
 	VCPU_REQ_FLUSH_EPT,
+	/*
+	 * A snapshot wants its whole state in vcpu->save_to (then vcpu->saved
+	 * says so). Asked for once its VM is paused and off every CPU, so its
+	 * CPU's scheduler takes this one bit alone for a vCPU that does not run
+	 * (vmm/core/sched.c); before an entry it is handled like the others.
+	 */
+	VCPU_REQ_SAVE_STATE,
 	VCPU_REQ_COUNT,
 };
 
@@ -54,6 +61,14 @@ static inline uint32_t vcpu_req_take(uint32_t *requests)
 	if (!__atomic_load_n(requests, __ATOMIC_RELAXED))
 		return 0;
 	return __atomic_exchange_n(requests, 0, __ATOMIC_ACQUIRE);
+}
+
+/* The vCPU's own CPU, for a vCPU that does not run: takes r alone, if it was posted. */
+static inline bool vcpu_req_take_one(uint32_t *requests, enum vcpu_req r)
+{
+	if (!(__atomic_load_n(requests, __ATOMIC_RELAXED) & VCPU_REQ_BIT(r)))
+		return false;
+	return __atomic_fetch_and(requests, ~VCPU_REQ_BIT(r), __ATOMIC_ACQUIRE) & VCPU_REQ_BIT(r);
 }
 
 /*

@@ -48,6 +48,11 @@ bool vm_claim_end(struct vm *vm)
 	return !__atomic_exchange_n(&vm->ending, true, __ATOMIC_ACQ_REL);
 }
 
+void vm_unclaim_end(struct vm *vm)
+{
+	__atomic_store_n(&vm->ending, false, __ATOMIC_RELEASE);
+}
+
 void vm_table_remove(struct vm *vm)
 {
 	uint32_t i;
@@ -357,7 +362,7 @@ static uint32_t reserve_slot(struct vm *vm)
 	return slot;
 }
 
-struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
+struct vm *vm_create_from(const struct hvcfg_guest *cfg, const struct vm_filler *fill, const char **why)
 {
 	uint64_t bitmap;
 	struct vm *vm;
@@ -431,10 +436,12 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 	vm->start_tsc = rdtsc();
 	for (i = 0; i < vm->vcpu_count; i++)
 		vm->vcpus[i]->tsc.offset = -vm->start_tsc;
-	if (guest_boot(vm, why))
+	if (fill ? fill->fill_vm(vm, fill->ctx, why) : guest_boot(vm, why))
 		goto fail;
 	for (i = 0; i < vm->vcpu_count; i++) {
 		if (vcpu_setup_vmcs(vm->vcpus[i], why))
+			goto fail;
+		if (fill && fill->fill_vcpu(vm->vcpus[i], fill->ctx, why))
 			goto fail;
 		/* Set up here, run on its own CPU: the VMCS must not stay active on this one. */
 		vmcs_clear(vm->vcpus[i]->vmcs_phys);
@@ -449,6 +456,11 @@ struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
 fail:
 	vm_destroy(vm);
 	return NULL;
+}
+
+struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why)
+{
+	return vm_create_from(cfg, NULL, why);
 }
 
 struct vm *vm_reboot(struct vm *vm, const char *why_restart)

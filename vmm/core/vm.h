@@ -99,6 +99,21 @@ struct vm {
 
 /* Creates a VM from a config section and the loaded image; NULL with *why on failure (nothing leaks). */
 struct vm *vm_create(const struct hvcfg_guest *cfg, const char **why);
+
+/*
+ * What fills a VM instead of its image (a snapshot's restore): fill_vm in
+ * place of loading the image, once RAM, devices and clock exist (it may set
+ * the clock, start_tsc); fill_vcpu right after each vCPU's VMCS is set up,
+ * with that VMCS current. Each returns 0, or -1 with *why.
+ */
+struct vm_filler {
+	int (*fill_vm)(struct vm *vm, void *ctx, const char **why);
+	int (*fill_vcpu)(struct vcpu *v, void *ctx, const char **why);
+	void *ctx;
+};
+
+/* vm_create, filled by `fill` (NULL: from the image as vm_create). */
+struct vm *vm_create_from(const struct hvcfg_guest *cfg, const struct vm_filler *fill, const char **why);
 /* Ends a VM: its vCPUs never run again; logs the reason. Memory stays until vm_destroy. */
 void vm_end(struct vm *vm, enum vm_state state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Frees a VM no CPU uses any more (see sched_destroy_vm for one that ran). */
@@ -120,6 +135,8 @@ void vm_table_unlock(void);
 void vm_table_remove(struct vm *vm);
 /* True for the one caller that may destroy or reboot vm (table lock held, or vm in use here). */
 bool vm_claim_end(struct vm *vm);
+/* Gives up a claim that did not end vm after all (a snapshot held it meanwhile). */
+void vm_unclaim_end(struct vm *vm);
 struct vm *vm_by_index(uint32_t i); /* NULL for a free slot */
 struct vm *vm_by_id(uint32_t id);   /* NULL if no guest has that id */
 bool vm_console_domain_exists(void);

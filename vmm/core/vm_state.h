@@ -6,6 +6,31 @@
  *                  |  \-> HALTED
  *                  v
  *           STOPPED or CRASHED (ended: its vCPUs are let go of and freed)
+ *
+ * Every transition, and what causes it:
+ *
+ *   (none)   -> CREATING  vm_create: boot autostart, `create`, `reboot`,
+ *                         `restore` (its RAM, devices and vCPUs come from a
+ *                         snapshot instead of an image)
+ *   CREATING -> RUNNING   vm_create, once the VM is whole
+ *   CREATING -> (freed)   vm_create fails: bad image, no memory, a snapshot
+ *                         section that does not decode
+ *   RUNNING  -> PAUSED    `pause`; `save` (for the copy, then back to what it
+ *                         was, unless `save ... stop`)
+ *   HALTED   -> PAUSED    the same
+ *   PAUSED   -> RUNNING   `unpause`; the end of a `save`
+ *   PAUSED   -> HALTED    the end of a `save` of a halted guest
+ *   RUNNING  -> HALTED    the scheduler: every vCPU waits in HLT with IF=0
+ *   RUNNING  -> STOPPED   the guest: HC_SHUTDOWN, ACPI S5 (also after
+ *                         `shutdown`'s power button)
+ *   RUNNING  -> CRASHED   the guest: triple fault, an access outside its
+ *                         RAM, a failed VM entry, a pvpanic report
+ *   any live -> STOPPED   `destroy` (then freed); `reboot` and a guest's
+ *                         own reset (then freed and created again, new id)
+ *   STOPPED, CRASHED -> (freed)  `destroy`
+ *
+ * A save holds the VM's end claim (vm_claim_end) while it runs, so that
+ * `destroy` or a reset cannot free the VM under it.
  */
 #ifndef VMM_VM_STATE_H
 #define VMM_VM_STATE_H

@@ -10,6 +10,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/fpu.h"
+#include "arch/x86/xsave_layout.h"
 #include "lib/log.h"
 #include "vmm/core/exitq.h"
 #include "vmm/core/inject.h"
@@ -122,9 +123,8 @@ static int handle_xsetbv(struct vcpu *v)
 	/* What the guest's CPUID offers, not the host's: hidden state stays off. */
 	vcpu_cpuid(v, 0xd, 0, leaf_d);
 	supported = leaf_d[0] | ((uint64_t)leaf_d[3] << 32);
-	/* SDM XSETBV: only XCR0; x87 must stay set; AVX needs SSE; only what CPUID offers. */
-	if ((uint32_t)v->regs.rcx != 0 || !(value & 1) || (value & ~supported) ||
-	    ((value & 4) && !(value & 2))) {
+	/* SDM XSETBV: only XCR0, a combination it takes, only what CPUID offers. */
+	if ((uint32_t)v->regs.rcx != 0 || !xcr0_combination_valid(value) || (value & ~supported)) {
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}

@@ -31,6 +31,7 @@
 #include "vmm/core/vcpu_setup.h"
 #include "vmm/core/vm.h"
 #include "vmm/core/vm_parts.h"
+#include "vmm/exit/vcpu_state.h"
 #include "vmm/exit/vmcs_dump.h"
 
 #define SLICE_US 10000ULL
@@ -86,7 +87,7 @@ void vcpu_release_here(struct sched_cpu *c, struct vcpu *v)
 	__atomic_store_n(&v->released, true, __ATOMIC_RELEASE);
 }
 
-static void write_back_state(struct vcpu *v)
+void vcpu_write_back_state(struct vcpu *v)
 {
 	if (v->rip_dirty)
 		vmcs_write64(VMCS_GUEST_RIP, v->rip);
@@ -192,10 +193,18 @@ static int flush_ept(struct vcpu *v)
 	return 0;
 }
 
+/* A snapshot's capture reached a vCPU still on its way in: its state as of now, before it enters. */
+static int save_state(struct vcpu *v)
+{
+	vcpu_save_state_here(v, true, true);
+	return 0;
+}
+
 static int (*const request_handlers[VCPU_REQ_COUNT])(struct vcpu *v) = {
 	[VCPU_REQ_RESET_VMCS] = reset_vmcs,
 	[VCPU_REQ_RELOAD_CONTROLS] = reload_controls,
 	[VCPU_REQ_FLUSH_EPT] = flush_ept,
+	[VCPU_REQ_SAVE_STATE] = save_state,
 };
 
 /*
@@ -241,7 +250,7 @@ void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 		if (handle_requests(v))
 			goto out;
 		next_irq = vm_devices_update_if_due(vm, rdtsc());
-		write_back_state(v);
+		vcpu_write_back_state(v);
 		inject_before_entry(v);
 		vtpr_before_entry(v);
 		spin_unlock(&vm->lock);

@@ -19,6 +19,7 @@
 #include "mm/phys.h"
 #include "vmm/mgmt/create_spec.h"
 #include "vmm/mgmt/hc_check.h"
+#include "vmm/mgmt/mgmt_snap.h"
 #include "vmm/core/hv.h"
 #include "vmm/abi/hypercall_abi.h"
 #include "vmm/abi/hypercall_types.h"
@@ -527,6 +528,12 @@ int64_t mgmt_call(struct vcpu *caller, uint64_t nr, const uint64_t *a)
 		return ring_read_common(caller, a[0], a[1], NULL);
 	case HC_HOST_POWER:
 		return host_power(a[0]);
+	case HC_SNAP_SAVE:
+	case HC_SNAP_RESTORE:
+	case HC_SNAP_LIST:
+	case HC_SNAP_DELETE:
+	case HC_SNAP_CORRUPT:
+		return mgmt_snap_call(caller, nr, a);
 	default:
 		break;
 	}

@@ -338,7 +338,7 @@ static void debugcon_to_console(void *ctx, const char *s, uint64_t len)
 	vm_console_output(ctx, s, len);
 }
 
-static uint64_t host_unix_time(void)
+uint64_t host_unix_time(void)
 {
 	struct cmos_time t;
 	struct rtc_time tm = { 0 };

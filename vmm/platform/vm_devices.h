@@ -48,6 +48,9 @@ extern const unsigned vm_device_count;
 /* Device d's state in vm (for a per-vCPU device, in vCPU v), or NULL if it has none. */
 void *vm_device_state(const struct vm_device *d, struct vm *vm, struct vcpu *v);
 
+/* The host's wall clock (its CMOS RTC) in Unix seconds; 0 if it cannot be read. */
+uint64_t host_unix_time(void);
+
 /* An ACPI power-button press (xl shutdown): the guest's OS decides what to do. */
 void vm_devices_power_button(struct vm *vm);
 

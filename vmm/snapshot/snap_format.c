@@ -86,32 +86,40 @@ static int fail(struct snap_reader *r, const char *why)
 	return -1;
 }
 
+const char *snap_section_decode(const uint8_t *h, size_t avail, struct snap_section *s)
+{
+	uint64_t length;
+
+	if (avail < SNAP_SECTION_HEADER_BYTES)
+		return "truncated in a section header";
+	if (le_load32(h + SEC_CRC) != crc32c(0, h, SEC_CRC))
+		return "section header checksum mismatch";
+	if (le_load16(h + SEC_RESERVED))
+		return "malformed section header";
+	length = le_load64(h + SEC_LENGTH);
+	if (length > avail - SNAP_SECTION_HEADER_BYTES)
+		return "truncated in a section";
+	if (le_load32(h + SEC_PAYLOAD_CRC) != crc32c(0, h + SNAP_SECTION_HEADER_BYTES, (size_t)length))
+		return "section checksum mismatch";
+	s->type = le_load32(h + SEC_TYPE);
+	s->version = le_load16(h + SEC_VERSION);
+	s->payload = h + SNAP_SECTION_HEADER_BYTES;
+	s->length = length;
+	return NULL;
+}
+
 int snap_reader_next(struct snap_reader *r, struct snap_section *s)
 {
-	const uint8_t *h;
-	uint64_t length;
+	const char *why;
 
 	if (r->why)
 		return -1;
 	if (!r->sections_left)
 		return r->pos == r->len ? 0 : fail(r, "bytes after the last section");
-	if (r->len - r->pos < SNAP_SECTION_HEADER_BYTES)
-		return fail(r, "truncated in a section header");
-	h = r->buf + r->pos;
-	if (le_load32(h + SEC_CRC) != crc32c(0, h, SEC_CRC))
-		return fail(r, "section header checksum mismatch");
-	if (le_load16(h + SEC_RESERVED))
-		return fail(r, "malformed section header");
-	length = le_load64(h + SEC_LENGTH);
-	if (length > r->len - r->pos - SNAP_SECTION_HEADER_BYTES)
-		return fail(r, "truncated in a section");
-	if (le_load32(h + SEC_PAYLOAD_CRC) != crc32c(0, h + SNAP_SECTION_HEADER_BYTES, (size_t)length))
-		return fail(r, "section checksum mismatch");
-	s->type = le_load32(h + SEC_TYPE);
-	s->version = le_load16(h + SEC_VERSION);
-	s->payload = h + SNAP_SECTION_HEADER_BYTES;
-	s->length = length;
-	r->pos += SNAP_SECTION_HEADER_BYTES + (size_t)length;
+	why = snap_section_decode(r->buf + r->pos, r->len - r->pos, s);
+	if (why)
+		return fail(r, why);
+	r->pos += SNAP_SECTION_HEADER_BYTES + (size_t)s->length;
 	r->sections_left--;
 	return 1;
 }

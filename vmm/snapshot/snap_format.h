@@ -77,6 +77,13 @@ const char *snap_reader_init(struct snap_reader *r, const void *buf, size_t len,
  */
 int snap_reader_next(struct snap_reader *r, struct snap_section *s);
 
+/*
+ * One section at h with `avail` bytes after it: NULL and *s filled if its
+ * header and payload are whole and their checksums match, else the
+ * reason. The section takes SNAP_SECTION_HEADER_BYTES + s->length bytes.
+ */
+const char *snap_section_decode(const uint8_t *h, size_t avail, struct snap_section *s);
+
 /* Checks a whole stream without using it: NULL if every section is good. */
 const char *snap_verify(const void *buf, size_t len);
 
