@@ -91,7 +91,7 @@ static void sink_deliver(void *ctx, uint8_t vector, uint8_t mode, bool logical, 
 /* Each model as the platform creates it, wired to sink s (the only calls that name wiring). */
 static void uart_make(struct vuart *u, struct sink *s, uint16_t base)
 {
-	vuart_init(u, base, (struct irq_line){ sink_irq, s, 4 }, sink_tx, s);
+	vuart_init(u, base, (struct vuart_wiring){ { sink_irq, s, 4 }, sink_tx, s });
 }
 
 static void pit_make(struct pit *p, struct sink *s)
@@ -106,13 +106,12 @@ static void rtc_make(struct rtc *r, struct sink *s)
 
 static void sysctl_make(struct sysctl *sc, struct sink *s)
 {
-	sysctl_init(sc, sink_reset, s);
+	sysctl_init(sc, (struct sysctl_wiring){ sink_reset, s });
 }
 
 static void pm_make(struct acpi_pm *pm, struct sink *s)
 {
-	acpi_pm_init(pm, PM_BASE, PM_S5, sink_sleep, s);
-	acpi_pm_connect_sci(pm, (struct irq_line){ sink_irq, s, 9 });
+	acpi_pm_init(pm, PM_BASE, PM_S5, (struct acpi_pm_wiring){ sink_sleep, s, { sink_irq, s, 9 } });
 }
 
 static void lapic_make(struct lapic *l, struct sink *s, uint32_t id)
