@@ -8,13 +8,14 @@
 
 #define RAM_HEADER 12U
 
+/* Eight words OR-ed per test: the scan of every guest page is most of a save's pause. */
 static bool page_is_zero(const uint8_t *p)
 {
 	const uint64_t *w = (const uint64_t *)p;
 	unsigned i;
 
-	for (i = 0; i < SNAP_RAM_PAGE / 8; i++)
-		if (w[i])
+	for (i = 0; i < SNAP_RAM_PAGE / 8; i += 8)
+		if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7])
 			return false;
 	return true;
 }
