@@ -290,6 +290,7 @@ test: deps
 bench: deps all linux-assets
 	sh tests/bench/run.sh
 	bash tests/bench/linux.sh
+	bash tests/bench/snapshot.sh
 
 deps:
 	@sh tests/integration/deps.sh

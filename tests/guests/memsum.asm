@@ -27,9 +27,6 @@ bits 64
 default rel
 org 0x100000
 
-COM1		equ 0x3f8
-LSR		equ 5
-LSR_THRE	equ 0x20
 REGION		equ 0x400000		; 4 MiB, past the image
 REGION_QWORDS	equ (2 << 20) / 8
 WRITES_PER_ROUND equ 4096
@@ -181,59 +178,6 @@ region_sum:
 	pop rcx
 	ret
 
-; putc: AL to COM1 once its transmitter is empty.
-putc:
-	push rdx
-	push rax
-	mov dx, COM1 + LSR
-.wait:
-	in al, dx
-	test al, LSR_THRE
-	jz .wait
-	pop rax
-	mov dx, COM1
-	out dx, al
-	pop rdx
-	ret
-
-; puts: the NUL-terminated string at RSI.
-puts:
-	push rax
-.next:
-	mov al, [rsi]
-	test al, al
-	jz .done
-	call putc
-	inc rsi
-	jmp .next
-.done:
-	pop rax
-	ret
-
-; put_dec: RAX in decimal.
-put_dec:
-	push rcx
-	push rdx
-	push rdi
-	push rsi
-	lea rdi, [digits_end]
-	mov ecx, 10
-.div:
-	xor edx, edx
-	div rcx
-	add dl, '0'
-	dec rdi
-	mov [rdi], dl
-	test rax, rax
-	jnz .div
-	mov rsi, rdi
-	call puts
-	pop rsi
-	pop rdi
-	pop rdx
-	pop rcx
-	ret
-
 ; put_hex: RAX as 16 hex digits.
 put_hex:
 	push rcx
@@ -261,9 +205,8 @@ s_fail_sum:	db ": memory sums to ", 0
 s_fail_says:	db ", the running sum says ", 0
 s_fail_regs:	db ": registers out of step", 10, 0
 hex:		db "0123456789abcdef"
-digits:	times 24 db 0
-digits_end:
-	db 0
+
+%include "com1_out.inc"
 
 round_ticks:	dq 0
 

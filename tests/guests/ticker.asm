@@ -13,10 +13,7 @@ bits 64
 default rel
 org 0x100000
 
-COM1		equ 0x3f8
-LSR		equ 5
 LSR_DR		equ 0x01
-LSR_THRE	equ 0x20
 HC_TSC_KHZ	equ 0x03
 TICK_MS		equ 200
 
@@ -70,47 +67,6 @@ echo_input:
 .done:
 	ret
 
-; putc: AL to COM1 once its transmitter is empty.
-putc:
-	push rdx
-	push rax
-	mov dx, COM1 + LSR
-.wait:
-	in al, dx
-	test al, LSR_THRE
-	jz .wait
-	pop rax
-	mov dx, COM1
-	out dx, al
-	pop rdx
-	ret
-
-; puts: the NUL-terminated string at RSI.
-puts:
-	mov al, [rsi]
-	test al, al
-	jz .done
-	call putc
-	inc rsi
-	jmp puts
-.done:
-	ret
-
-; put_dec: RAX in decimal.
-put_dec:
-	lea rdi, [digits_end]
-	mov ecx, 10
-.div:
-	xor edx, edx
-	div rcx
-	add dl, '0'
-	dec rdi
-	mov [rdi], dl
-	test rax, rax
-	jnz .div
-	mov rsi, rdi
-	jmp puts
-
 ; put_hex2: AL as two hex digits.
 put_hex2:
 	mov rbx, rax
@@ -128,9 +84,8 @@ put_hex2:
 
 s_tick:	db "ticker: ", 0
 s_got:	db "ticker: got ", 0
-digits:	times 24 db 0
-digits_end:
-	db 0
+
+%include "com1_out.inc"
 
 align 16
 stack:	times 4096 db 0

@@ -23,17 +23,10 @@ memsum_watch() {
 	session_since | grep -aoE 'memsum: round [0-9]+' | head -n 1 | cut -d' ' -f3
 }
 
-snapshot_free_mib() {
-	session_command "list" '^free memory: [0-9]+ MiB' 60 || note_failure "list shows no free memory"
-	session_since | sed -n 's/^free memory: \([0-9]*\) MiB.*/\1/p' | tail -n 1
-}
-
-t_bochs_snapshot() {
-	out=$WORK/bochs_snapshot
-	esp=$(make_esp bochs_snapshot)
-	# The console domain on CPU 0, memsum on CPU 1: its state is captured
-	# by its own CPU while the save runs on the console's.
-	cat >"$esp/EFI/hv/hv.cfg" <<CFG
+# hv.cfg with the console domain on CPU 0 and memsum with $1 of RAM on CPU 1:
+# memsum's state is then captured by its own CPU while a save runs on the console's.
+memsum_hv_cfg() {
+	cat <<CFG
 [guest console]
 kernel = console.bin
 type = long
@@ -45,10 +38,21 @@ autostart = yes
 [guest memsum]
 kernel = memsum.bin
 type = long
-memory = 32M
+memory = $1
 cpus = 1
 autostart = yes
 CFG
+}
+
+snapshot_free_mib() {
+	session_command "list" '^free memory: [0-9]+ MiB' 60 || note_failure "list shows no free memory"
+	session_since | sed -n 's/^free memory: \([0-9]*\) MiB.*/\1/p' | tail -n 1
+}
+
+t_bochs_snapshot() {
+	out=$WORK/bochs_snapshot
+	esp=$(make_esp bochs_snapshot)
+	memsum_hv_cfg 32M >"$esp/EFI/hv/hv.cfg"
 	port=$((20000 + RANDOM % 20000))
 	if ! BOCHS_MEGS=512 session_start "$esp" "$out" "$port" 2; then
 		note_failure "no serial session"

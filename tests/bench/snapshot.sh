@@ -1,0 +1,46 @@
+#!/bin/bash
+# `make bench`, part three: a stop-and-copy snapshot of a 256 MiB guest,
+# saved from the console domain in Bochs. The guest is memsum
+# (tests/guests/memsum.asm: it keeps writing a 2 MiB region, the rest of
+# its RAM stays zero), on its own CPU beside the console's. The pause is
+# the hypervisor's own TSC measurement from pausing the guest to letting it
+# go on, in emulated time (the TSC runs at ips); the size is the
+# snapshot's stream.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/emu.sh
+. tests/integration/harness.sh
+. tests/integration/session.sh
+. tests/integration/snapshot_tests.sh
+
+out=build/bench-snapshot
+rm -rf "$out"
+mkdir -p "$out"
+cp -r build/esp "$out/esp"
+memsum_hv_cfg 256M >"$out/esp/EFI/hv/hv.cfg"
+port=$((20000 + RANDOM % 20000))
+if ! BOCHS_MEGS=1024 session_start "$out/esp" "$out" "$port" 2; then
+	echo "bench: snapshot: no serial session"
+	exit 1
+fi
+session_wait 'hv> ' 300
+for _ in 1 2 3; do
+	session_command "" '^hv> $' 20 && break
+done
+session_command "console memsum" 'memsum: round [0-9]+ sum' 120
+printf '\035' >&3
+session_wait '^hv> $' 30
+session_command "save memsum b1" 'saved guest memsum as b1: [0-9]+ KiB, paused [0-9]+ us' 600
+line=$(session_since | grep -aoE 'saved guest memsum as b1: [0-9]+ KiB, paused [0-9]+ us, [0-9]+ of [0-9]+ pages zero')
+session_type "poweroff"
+session_enter
+sleep 5
+session_stop
+if [ -z "$line" ]; then
+	echo "bench: snapshot: the save did not report; see $out/transcript.txt"
+	exit 1
+fi
+kib=$(echo "$line" | sed -n 's/.*b1: \([0-9]*\) KiB.*/\1/p')
+us=$(echo "$line" | sed -n 's/.*paused \([0-9]*\) us.*/\1/p')
+echo "snapshot of a 256 MiB memsum guest ($line)"
+echo "bench: snapshot method=stop mem=256M pause_us=$us size_mib=$(( (kib + 1023) / 1024 ))"
