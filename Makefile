@@ -47,7 +47,7 @@ KERNEL_C := \
 	vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c \
 	vmm/core/vm.c vmm/core/vcpu_setup.c vmm/core/vcpu_regs.c vmm/core/sched.c vmm/core/inject.c \
 	vmm/core/vm_irq.c vmm/core/io_bus.c vmm/core/operator.c vmm/core/mem_track.c vmm/core/vtpr.c \
-	vmm/core/vcpu_saved.c \
+	vmm/core/vcpu_saved.c vmm/core/ram_share.c \
 	vmm/boot/images.c vmm/boot/guest_boot.c vmm/boot/linux_boot.c vmm/boot/multiboot.c \
 	vmm/boot/guest_acpi.c vmm/boot/acpi_build.c \
 	vmm/platform/vm_devices.c \

@@ -50,7 +50,8 @@
 #define HC_SNAP_LIST 0x110U      /* (gpa, len) -> bytes; "name guest bytes unix-time method" lines */
 #define HC_SNAP_DELETE 0x111U    /* (req_gpa) -> 0 */
 #define HC_SNAP_CORRUPT 0x112U   /* (req_gpa, err_gpa, err_len) -> 0; test knob: flips byte req.offset */
-#define HV_MGMT_LAST 0x112U
+#define HC_VM_CLONE 0x113U       /* (req_gpa, res_gpa, err_gpa, err_len) -> the clone's id; req.id, req.as; res.pause_us */
+#define HV_MGMT_LAST 0x113U
 
 /* HC_VM_CONTROL operations, named after xl's commands. */
 #define HV_CTL_PAUSE 1U

@@ -41,6 +41,7 @@ struct hv_vm_info {
 	int32_t pinned_cpu[HV_VCPUS_MAX]; /* per vCPU: the physical CPU it runs on */
 	char kernel[64];
 	char end_reason[HV_REASON_MAX]; /* why it stopped or crashed; "" while live */
+	uint64_t shared_bytes; /* of memory_bytes: RAM still shared copy-on-write with a clone or its source */
 };
 
 /* A snapshot call's arguments (HC_SNAP_*): strings NUL-terminated within their arrays. */

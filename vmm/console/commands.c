@@ -52,11 +52,14 @@ static void cmd_list(struct cmd_line *cmd)
 		if (!guest_info(ids[i], &info))
 			continue;
 		mib(info.memory_bytes, mem, sizeof(mem));
-		out_printf("%4u %-16s %-8s %5u %9s %6llu.%02llu%s\n", info.id, info.name,
+		out_printf("%4u %-16s %-8s %5u %9s %6llu.%02llu%s", info.id, info.name,
 			   guest_state_name(info.state), info.vcpus, mem,
 			   (unsigned long long)(info.cpu_ns / 1000000000ULL),
 			   (unsigned long long)(info.cpu_ns / 10000000ULL % 100),
 			   info.flags & HV_VM_FLAG_CONSOLE ? "  (console)" : "");
+		if (info.shared_bytes)
+			out_printf("  (%llu MiB shared)", (unsigned long long)(info.shared_bytes >> 20));
+		out_printf("\n");
 	}
 	if (hc(HC_HOST_INFO, hc_ptr(&host), sizeof(host), 0, 0) == 0)
 		out_printf("free memory: %llu MiB of %llu MiB, %u CPU%s\n",
@@ -157,6 +160,9 @@ static void cmd_info(struct cmd_line *cmd)
 		   info.vcpus == 1 ? "" : "s", (unsigned long long)(info.uptime_ns / 1000000000ULL));
 	if (info.end_reason[0])
 		out_printf("ended: %s\n", info.end_reason);
+	out_printf("memory: %llu MiB shared copy-on-write with a clone or its source, %llu MiB its own\n",
+		   (unsigned long long)(info.shared_bytes >> 20),
+		   (unsigned long long)((info.memory_bytes - info.shared_bytes) >> 20));
 	out_printf("exits %llu, refused hypercalls %llu, console output %llu bytes\n",
 		   (unsigned long long)info.exits, (unsigned long long)info.bad_hypercalls,
 		   (unsigned long long)info.console_bytes);
@@ -224,6 +230,9 @@ static const struct command commands[] = {
 	{ "restore", "restore SNAPSHOT [as NEWNAME]",
 	  "start a guest from a snapshot, under its saved name or NEWNAME; it goes on where it was "
 	  "saved, its clock too", 1, 3, cmd_restore },
+	{ "clone", "clone ID|NAME NEWNAME",
+	  "start a copy of a running one-vCPU guest that shares its RAM copy-on-write (2 MiB at a time)",
+	  2, 2, cmd_clone },
 	{ "snapshots", "snapshots", "the snapshots held in the hypervisor's memory", 0, 0,
 	  cmd_snapshots },
 	{ "snapshot-delete", "snapshot-delete SNAPSHOT", "free a snapshot's memory", 1, 1,

@@ -164,3 +164,25 @@ void cmd_snapshot_corrupt(struct cmd_line *cmd)
 	}
 	out_printf("snapshot %s: byte %llu flipped\n", req.name, (unsigned long long)req.offset);
 }
+
+/* clone ID|NAME NEWNAME */
+void cmd_clone(struct cmd_line *cmd)
+{
+	struct hv_snap_request req;
+	struct hv_snap_result res;
+	struct hv_vm_info info;
+	char err[ERR_MAX] = "";
+	int64_t id;
+
+	memset(&req, 0, sizeof(req));
+	if (!guest_lookup(cmd->argv[1], &info) || !set_name(req.as, sizeof(req.as), cmd->argv[2], "clone"))
+		return;
+	req.id = info.id;
+	id = hc(HC_VM_CLONE, hc_ptr(&req), hc_ptr(&res), hc_ptr(err), sizeof(err));
+	err[sizeof(err) - 1] = '\0';
+	if (id < 0)
+		out_printf("clone refused: %s\n", err[0] ? err : "bad arguments");
+	else
+		out_printf("cloned guest %s as %s (id %lld): paused %llu us, RAM shared copy-on-write\n",
+			   info.name, req.as, (long long)id, (unsigned long long)res.pause_us);
+}

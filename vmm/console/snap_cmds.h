@@ -13,5 +13,6 @@ void cmd_restore(struct cmd_line *cmd);
 void cmd_snapshots(struct cmd_line *cmd);
 void cmd_snapshot_delete(struct cmd_line *cmd);
 void cmd_snapshot_corrupt(struct cmd_line *cmd);
+void cmd_clone(struct cmd_line *cmd);
 
 #endif

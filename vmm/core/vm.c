@@ -21,6 +21,8 @@
 #include "mm/phys.h"
 #include "vmm/core/vm_parts.h"
 #include "vmm/core/hv.h"
+#include "vmm/core/mem_track.h"
+#include "vmm/core/ram_share.h"
 #include "vmm/core/sched.h"
 #include "vmm/core/vcpu_setup.h"
 #include "vmm/core/vm_irq.h"
@@ -149,6 +151,10 @@ int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 
 		if (n > len)
 			n = len;
+		/* A chunk shared with a clone becomes this VM's own before the hypervisor writes it. */
+		if (vm->ram_cow_count && vm->ram_cow[gpa / VM_RAM_CHUNK] &&
+		    mem_track_make_private(vm, (uint32_t)(gpa / VM_RAM_CHUNK)))
+			return -1;
 		memcpy(vm_gpa_to_hva(vm, gpa), s, n);
 		s += n, gpa += n, len -= n;
 	}
@@ -172,26 +178,44 @@ static void *ept_phys_to_virt(void *ctx, uint64_t phys)
 
 static const struct ept_env ept_host_env = { ept_alloc_table, ept_free_table, ept_phys_to_virt, NULL };
 
-static int vm_alloc_ram(struct vm *vm, uint64_t bytes)
+/*
+ * Guest RAM in 2 MiB chunks: fresh zeroed ones, or (a clone) the chunks of
+ * `share`, mapped read-only until written. 0, or -1 (vm_destroy frees what
+ * was taken).
+ */
+static int vm_alloc_ram(struct vm *vm, uint64_t bytes, const struct vm *share)
 {
 	uint32_t i, n = (uint32_t)((bytes + VM_RAM_CHUNK - 1) / VM_RAM_CHUNK);
 
+	if (share && share->ram_bytes != bytes)
+		return -1;
 	vm->ram_chunks = kzalloc(n * sizeof(uint64_t));
-	if (!vm->ram_chunks)
+	vm->ram_cow = kzalloc(n);
+	if (!vm->ram_chunks || !vm->ram_cow)
 		return -1;
 	for (i = 0; i < n; i++) {
-		uint64_t hpa = phys_alloc_contig(VM_RAM_CHUNK / PAGE_SIZE, VM_RAM_CHUNK / PAGE_SIZE);
-		uint64_t len = bytes - (uint64_t)i * VM_RAM_CHUNK;
+		uint64_t hpa, len = bytes - (uint64_t)i * VM_RAM_CHUNK;
 
-		if (!hpa)
-			return -1;
+		if (share) {
+			hpa = share->ram_chunks[i];
+			if (ram_share_ref(hpa))
+				return -1;
+		} else {
+			hpa = phys_alloc_contig(VM_RAM_CHUNK / PAGE_SIZE, VM_RAM_CHUNK / PAGE_SIZE);
+			if (!hpa)
+				return -1;
+		}
 		vm->ram_chunks[i] = hpa;
 		vm->ram_chunk_count = i + 1;
 		if (len > VM_RAM_CHUNK)
 			len = VM_RAM_CHUNK;
-		if (ept_map(&vm->ept, (uint64_t)i * VM_RAM_CHUNK, hpa, len, EPT_R | EPT_W | EPT_X,
-			    EPT_MT_WB))
+		if (ept_map(&vm->ept, (uint64_t)i * VM_RAM_CHUNK, hpa, len,
+			    share ? EPT_R | EPT_X : EPT_RWX, EPT_MT_WB))
 			return -1;
+		if (share) {
+			vm->ram_cow[i] = 1;
+			vm->ram_cow_count++;
+		}
 	}
 	vm->ram_bytes = bytes;
 	return 0;
@@ -272,8 +296,10 @@ void vm_destroy(struct vm *vm)
 	if (vm->ept.pml4_phys)
 		ept_destroy(&vm->ept);
 	for (i = 0; i < vm->ram_chunk_count; i++)
-		phys_free(vm->ram_chunks[i], VM_RAM_CHUNK / PAGE_SIZE);
+		if (ram_share_unref(vm->ram_chunks[i])) /* the last VM that maps it */
+			phys_free(vm->ram_chunks[i], VM_RAM_CHUNK / PAGE_SIZE);
 	kfree(vm->ram_chunks);
+	kfree(vm->ram_cow);
 	if (vm->io_bitmap)
 		phys_free(virt_to_phys(vm->io_bitmap), 2);
 	if (vm->msr_bitmap)
@@ -403,7 +429,7 @@ struct vm *vm_create_from(const struct hvcfg_guest *cfg, const struct vm_filler 
 		break;
 	}
 	*why = "out of memory for guest RAM";
-	if (ept_init(&vm->ept, &ept_host_env, true, false) || vm_alloc_ram(vm, cfg->memory_bytes))
+	if (ept_init(&vm->ept, &ept_host_env, true, false) || vm_alloc_ram(vm, cfg->memory_bytes, fill ? fill->share_ram_of : NULL))
 		goto fail;
 	vm->eptp = ept_eptp(&vm->ept);
 

@@ -60,6 +60,14 @@ struct vm {
 	uint64_t ram_bytes;
 	uint64_t *ram_chunks; /* host physical address of each chunk */
 	uint32_t ram_chunk_count;
+	/*
+	 * Per chunk: mapped read-only in EPT because another VM (a clone or
+	 * its source) may map it too; the first write makes it this VM's own
+	 * (vmm/core/mem_track.c). ram_cow_count says how many are, so that a
+	 * VM that never was cloned pays one test per guest-memory write.
+	 */
+	uint8_t *ram_cow;
+	uint32_t ram_cow_count;
 
 	struct ept ept;
 	uint64_t eptp;
@@ -110,6 +118,12 @@ struct vm_filler {
 	int (*fill_vm)(struct vm *vm, void *ctx, const char **why);
 	int (*fill_vcpu)(struct vcpu *v, void *ctx, const char **why);
 	void *ctx;
+	/*
+	 * A clone's source, paused, its RAM already read-only
+	 * (mem_track_share_all): the new VM maps the same chunks read-only
+	 * instead of getting RAM of its own. NULL for a VM with its own RAM.
+	 */
+	struct vm *share_ram_of;
 };
 
 /* vm_create, filled by `fill` (NULL: from the image as vm_create). */

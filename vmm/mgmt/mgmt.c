@@ -21,6 +21,7 @@
 #include "vmm/mgmt/hc_check.h"
 #include "vmm/mgmt/mgmt_snap.h"
 #include "vmm/core/hv.h"
+#include "vmm/core/mem_track.h"
 #include "vmm/abi/hypercall_abi.h"
 #include "vmm/abi/hypercall_types.h"
 #include "vmm/boot/images.h"
@@ -171,6 +172,7 @@ static int64_t vm_info(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t 
 	info.flags = vm->is_console ? HV_VM_FLAG_CONSOLE : 0;
 	memcpy(info.name, vm->name, sizeof(info.name));
 	info.memory_bytes = vm->ram_bytes;
+	info.shared_bytes = mem_track_shared_bytes(vm);
 	for (i = 0; i < vm->vcpu_count; i++) {
 		run += vm->vcpus[i]->run_tsc;
 		info.exits += vm->vcpus[i]->exits_total;
@@ -533,6 +535,7 @@ int64_t mgmt_call(struct vcpu *caller, uint64_t nr, const uint64_t *a)
 	case HC_SNAP_LIST:
 	case HC_SNAP_DELETE:
 	case HC_SNAP_CORRUPT:
+	case HC_VM_CLONE:
 		return mgmt_snap_call(caller, nr, a);
 	default:
 		break;

@@ -99,6 +99,28 @@ static int64_t restore_call(struct vcpu *caller, const uint64_t *a)
 	return id;
 }
 
+static int64_t clone_call(struct vcpu *caller, const uint64_t *a)
+{
+	struct hv_snap_request req;
+	struct hv_snap_result out;
+	const char *why;
+	uint32_t id;
+	int rc = get_request(caller, a[0], &req);
+
+	if (!rc)
+		rc = check_buffer(caller, a[1], sizeof(out), sizeof(out), sizeof(out));
+	if (!rc)
+		rc = check_buffer(caller, a[2], a[3], 1, ERR_MAX);
+	if (rc)
+		return rc;
+	memset(&out, 0, sizeof(out));
+	if (snap_clone(req.id, req.as, &id, &out.pause_us, &why)) {
+		put_error(caller, a[2], a[3], why);
+		return -HV_EINVAL;
+	}
+	return vm_copy_to_guest(caller->vm, a[1], &out, sizeof(out)) ? -HV_EFAULT : (int64_t)id;
+}
+
 static int64_t list_call(struct vcpu *caller, uint64_t gpa, uint64_t len)
 {
 	static char text[LIST_MAX];
@@ -145,6 +167,8 @@ int64_t mgmt_snap_call(struct vcpu *caller, uint64_t nr, const uint64_t *a)
 		return rc ? rc : snap_delete(req.name) ? -HV_ENOENT : 0;
 	case HC_SNAP_CORRUPT:
 		return corrupt_call(caller, a);
+	case HC_VM_CLONE:
+		return clone_call(caller, a);
 	default:
 		return -HV_ENOSYS;
 	}

@@ -24,6 +24,7 @@
 
 struct restore {
 	const struct snapshot *s;
+	bool ram_shared;          /* a clone: its RAM is its source's, the snapshot holds none */
 	struct snap_vm info;
 	struct vcpu_saved *saved; /* one per vCPU, from the vCPU sections */
 	uint32_t vcpus_seen;      /* bit per vCPU */
@@ -151,7 +152,7 @@ static int fill_vm(struct vm *vm, void *ctx, const char **why)
 			*why = fill_device_section(r, vm, &sec);
 			break;
 		case SNAP_SEC_RAM:
-			*why = fill_ram_section(r, vm, &sec);
+			*why = r->ram_shared ? "a clone's snapshot holds RAM" : fill_ram_section(r, vm, &sec);
 			break;
 		default:
 			*why = "a section of a type this hypervisor does not know";
@@ -166,7 +167,7 @@ static int fill_vm(struct vm *vm, void *ctx, const char **why)
 		*why = "the snapshot lacks a vCPU's state";
 	else if (r->devices_seen != devices_expected(vm))
 		*why = "the snapshot lacks a device's state";
-	else if (r->ram_pages_seen != vm->ram_bytes / SNAP_RAM_PAGE)
+	else if (!r->ram_shared && r->ram_pages_seen != vm->ram_bytes / SNAP_RAM_PAGE)
 		*why = "the snapshot's RAM does not cover the guest's";
 	else
 		*why = NULL;
@@ -203,32 +204,34 @@ static const char *read_vm_section(struct restore *r)
 	return snap_vm_get(sec.payload, (size_t)sec.length, &r->info);
 }
 
-int snap_restore(const char *name, const char *as, uint32_t *id, const char **why)
+/*
+ * A guest from snapshot s, called `as` (or its saved name); with `share`,
+ * a clone whose RAM is share's. The store's lock is held. 0 and *id, or -1
+ * with *why.
+ */
+int snap_restore_locked(const struct snapshot *s, const char *as, struct vm *share, uint32_t *id,
+			const char **why)
 {
 	static char text[128];
 	struct restore r;
-	struct vm_filler filler = { fill_vm, fill_vcpu, &r };
+	struct vm_filler filler = { fill_vm, fill_vcpu, &r, share };
 	struct vm *vm;
 
 	memset(&r, 0, sizeof(r));
-	snap_lock();
-	r.s = snap_store_find(name);
-	if (!r.s) {
-		*why = "no snapshot of that name";
-		goto out;
-	}
-	*why = snap_store_verify(r.s);
+	r.s = s;
+	r.ram_shared = share != NULL;
+	*why = snap_store_verify(s);
 	if (!*why)
 		*why = read_vm_section(&r);
 	if (*why) {
-		hv_snprintf(text, sizeof(text), "snapshot %s is corrupt: %s", name, *why);
+		hv_snprintf(text, sizeof(text), "snapshot %s is corrupt: %s", s->name, *why);
 		*why = text;
-		goto out;
+		return -1;
 	}
 	if (as && as[0]) {
 		if (strlen(as) >= sizeof(r.info.cfg.name)) {
 			*why = "the new name is too long";
-			goto out;
+			return -1;
 		}
 		memcpy(r.info.cfg.name, as, strlen(as) + 1);
 	}
@@ -236,19 +239,31 @@ int snap_restore(const char *name, const char *as, uint32_t *id, const char **wh
 	r.saved = kzalloc(r.info.cfg.vcpus * sizeof(*r.saved));
 	if (!r.saved) {
 		*why = "out of memory for the vCPUs' state";
-		goto out;
+		return -1;
 	}
 	vm = vm_create_from(&r.info.cfg, &filler, why);
 	kfree(r.saved);
 	if (!vm)
-		goto out;
+		return -1;
 	*id = vm->id;
-	log_info("hv: guest %s (id %u) restored from snapshot %s", vm->name, vm->id, name);
-	snap_unlock();
+	log_info("hv: guest %s (id %u) %s from snapshot %s", vm->name, vm->id,
+		 share ? "cloned" : "restored", s->name);
 	return 0;
-out:
+}
+
+int snap_restore(const char *name, const char *as, uint32_t *id, const char **why)
+{
+	const struct snapshot *s;
+	int rc = -1;
+
+	snap_lock();
+	s = snap_store_find(name);
+	if (!s)
+		*why = "no snapshot of that name";
+	else
+		rc = snap_restore_locked(s, as, NULL, id, why);
 	snap_unlock();
-	return -1;
+	return rc;
 }
 
 int snap_delete(const char *name)

@@ -30,6 +30,7 @@
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/phys.h"
+#include "vmm/core/mem_track.h"
 #include "vmm/core/sched.h"
 #include "vmm/core/vm.h"
 #include "vmm/exit/vcpu_state.h"
@@ -282,7 +283,8 @@ static int capture_vcpus(struct vm *vm, struct vcpu_saved *saved, const char **w
 	return rc;
 }
 
-static int write_snapshot(struct section_job *j, struct vm *vm, struct snap_result *res)
+/* The VM, vCPU and device sections, then RAM unless with_ram is false (a clone shares its source's). */
+static int write_snapshot(struct section_job *j, struct vm *vm, bool with_ram, struct snap_result *res)
 {
 	struct vcpu_saved *saved = kzalloc(vm->vcpu_count * sizeof(*saved));
 	uint32_t i;
@@ -297,7 +299,7 @@ static int write_snapshot(struct section_job *j, struct vm *vm, struct snap_resu
 	for (i = 0; i < vm->vcpu_count; i++)
 		if (put_vcpu_section(j, i, &saved[i]))
 			goto out;
-	rc = put_device_sections(j, vm) || put_ram_sections(j, vm, res) ? -1 : 0;
+	rc = put_device_sections(j, vm) || (with_ram && put_ram_sections(j, vm, res)) ? -1 : 0;
 out:
 	kfree(saved);
 	return rc;
@@ -311,6 +313,37 @@ static uint64_t size_bound(const struct vm *vm)
 	return SNAP_HEADER_BYTES + sections * (PAGE_SIZE + SNAP_SECTION_HEADER_BYTES) +
 	       vm->vcpu_count * SNAP_VCPU_PAYLOAD_MAX + vm_device_count * DEVICE_PAYLOAD_MAX +
 	       vm->ram_chunk_count * (uint64_t)SNAP_RAM_PAYLOAD_MAX;
+}
+
+/* The guest paused and off every CPU, for a copy of it that holds still; returns its state before. */
+static enum vm_state pause_for_copy(struct vm *vm)
+{
+	enum vm_state before;
+	uint32_t i;
+
+	spin_lock(&vm->lock);
+	before = vm->state;
+	if (before == VM_RUNNING || before == VM_HALTED)
+		vm->state = VM_PAUSED;
+	for (i = 0; i < vm->vcpu_count; i++)
+		sched_kick(vm->vcpus[i]);
+	spin_unlock(&vm->lock);
+	sched_wait_vm_off_cpus(vm);
+	return before;
+}
+
+/* Lets it go on as it was, unless stay_paused (or the operator's pause came first). */
+static void resume_after_copy(struct vm *vm, enum vm_state before, bool stay_paused)
+{
+	uint32_t i;
+
+	spin_lock(&vm->lock);
+	if (!stay_paused && vm->state == VM_PAUSED)
+		vm->state = before;
+	for (i = 0; i < vm->vcpu_count; i++)
+		sched_kick(vm->vcpus[i]);
+	spin_unlock(&vm->lock);
+	vm_unclaim_end(vm);
 }
 
 static struct vm *claim_for_save(uint32_t id, const char **why)
@@ -341,10 +374,13 @@ int snap_save(uint32_t id, const char *name, bool stay_paused, struct snap_resul
 	enum vm_state before;
 	uint64_t t0, need, free_bytes;
 	struct vm *vm;
-	uint32_t i;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	if (name[0] == '.') {
+		*why = "a snapshot name may not start with '.'";
+		return -1;
+	}
 	snap_lock();
 	vm = claim_for_save(id, why);
 	if (!vm)
@@ -363,25 +399,10 @@ int snap_save(uint32_t id, const char *name, bool stay_paused, struct snap_resul
 		goto unclaim;
 
 	t0 = rdtsc();
-	spin_lock(&vm->lock);
-	before = vm->state;
-	if (before == VM_RUNNING || before == VM_HALTED)
-		vm->state = VM_PAUSED;
-	for (i = 0; i < vm->vcpu_count; i++)
-		sched_kick(vm->vcpus[i]);
-	spin_unlock(&vm->lock);
-	sched_wait_vm_off_cpus(vm);
-
-	rc = write_snapshot(&job, vm, res);
-
-	spin_lock(&vm->lock);
-	if (!stay_paused && vm->state == VM_PAUSED)
-		vm->state = before;
-	for (i = 0; i < vm->vcpu_count; i++)
-		sched_kick(vm->vcpus[i]);
-	spin_unlock(&vm->lock);
+	before = pause_for_copy(vm);
+	rc = write_snapshot(&job, vm, true, res);
+	resume_after_copy(vm, before, stay_paused);
 	res->pause_us = tsc_to_us(rdtsc() - t0);
-	vm_unclaim_end(vm);
 	if (rc) {
 		snap_store_abort(job.s);
 		*why = job.why;
@@ -397,6 +418,66 @@ int snap_save(uint32_t id, const char *name, bool stay_paused, struct snap_resul
 unclaim:
 	vm_unclaim_end(vm);
 refused:
+	snap_unlock();
+	return -1;
+}
+
+/*
+ * A clone: the source paused, its vCPUs and devices copied into a snapshot
+ * without RAM (the store's, for the moment, under a name no operator can
+ * give), its RAM made read-only, and a new guest created from that
+ * snapshot mapping the same RAM read-only; then the source goes on and the
+ * snapshot goes. Each of the two gets its own copy of a 2 MiB chunk on its
+ * first write to it (vmm/core/mem_track.c).
+ */
+int snap_clone(uint32_t id, const char *as, uint32_t *new_id, uint64_t *pause_us, const char **why)
+{
+	struct section_job job = { NULL, NULL };
+	struct snap_result res;
+	enum vm_state before;
+	uint64_t t0;
+	struct vm *vm;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	snap_lock();
+	vm = claim_for_save(id, why);
+	if (!vm)
+		goto out;
+	if (vm->vcpu_count != 1) {
+		/* mem_track.c's TLB argument holds for one vCPU per VM (see there). */
+		*why = "only a guest with one vCPU can be cloned";
+		vm_unclaim_end(vm);
+		vm = NULL;
+		goto out;
+	}
+	job.s = snap_store_begin(".clone", vm->name, "clone", host_unix_time(), why);
+	if (!job.s) {
+		vm_unclaim_end(vm);
+		vm = NULL;
+		goto out;
+	}
+	t0 = rdtsc();
+	before = pause_for_copy(vm);
+	rc = write_snapshot(&job, vm, false, &res);
+	if (rc) {
+		*why = job.why;
+	} else {
+		snap_store_commit(job.s);
+		spin_lock(&vm->lock);
+		rc = mem_track_share_all(vm);
+		spin_unlock(&vm->lock);
+		if (rc)
+			*why = "the guest's RAM could not be made read-only";
+		else
+			rc = snap_restore_locked(job.s, as, vm, new_id, why);
+	}
+	resume_after_copy(vm, before, false);
+	*pause_us = tsc_to_us(rdtsc() - t0);
+	snap_store_abort(job.s);
+	snap_unlock();
+	return rc;
+out:
 	snap_unlock();
 	return -1;
 }

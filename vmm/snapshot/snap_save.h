@@ -28,6 +28,19 @@ int snap_save(uint32_t id, const char *name, bool stay_paused, struct snap_resul
 /* Starts a guest from snapshot `name`, called `as` (NULL or "": its own name). 0 and *id, or -1 with *why. */
 int snap_restore(const char *name, const char *as, uint32_t *id, const char **why);
 
+/*
+ * Starts a copy of guest `id` called `as` whose RAM it shares copy-on-write
+ * (2 MiB at a time). 0, *new_id and how long the source was paused, or -1
+ * with *why.
+ */
+int snap_clone(uint32_t id, const char *as, uint32_t *new_id, uint64_t *pause_us, const char **why);
+
+/* snap_restore from a snapshot in hand, the store's lock held; share: a clone of that guest. */
+struct snapshot;
+struct vm;
+int snap_restore_locked(const struct snapshot *s, const char *as, struct vm *share, uint32_t *id,
+			const char **why);
+
 /* 0, or -1 if there is no such snapshot. */
 int snap_delete(const char *name);
 
