@@ -1,6 +1,8 @@
 #!/bin/bash
 # `make bench`, part three: a stop-and-copy snapshot of a 256 MiB guest,
-# saved from the console domain in Bochs. The guest is memsum
+# saved from the console domain in Bochs, and a clone of it (the source's
+# pause while its vCPU and devices are copied, its RAM turns read-only and
+# the clone is created). The guest is memsum
 # (tests/guests/memsum.asm: it keeps writing a 2 MiB region, the rest of
 # its RAM stays zero), on its own CPU beside the console's. The pause is
 # the hypervisor's own TSC measurement from pausing the guest to letting it
@@ -32,6 +34,10 @@ printf '\035' >&3
 session_wait '^hv> $' 30
 session_command "save memsum b1" 'saved guest memsum as b1: [0-9]+ KiB, paused [0-9]+ us' 600
 line=$(session_since | grep -aoE 'saved guest memsum as b1: [0-9]+ KiB, paused [0-9]+ us, [0-9]+ of [0-9]+ pages zero')
+session_command "clone memsum c1" 'cloned guest memsum as c1 \(id [0-9]+\): paused [0-9]+ us' 600
+clone=$(session_since | grep -aoE 'cloned guest memsum as c1 \(id [0-9]+\): paused [0-9]+ us')
+session_command "list" '^free memory'
+shared=$(session_since | grep -aE '^ +[0-9]+ c1 ')
 session_type "poweroff"
 session_enter
 sleep 5
@@ -44,3 +50,9 @@ kib=$(echo "$line" | sed -n 's/.*b1: \([0-9]*\) KiB.*/\1/p')
 us=$(echo "$line" | sed -n 's/.*paused \([0-9]*\) us.*/\1/p')
 echo "snapshot of a 256 MiB memsum guest ($line)"
 echo "bench: snapshot method=stop mem=256M pause_us=$us size_mib=$(( (kib + 1023) / 1024 ))"
+if [ -z "$clone" ]; then
+	echo "bench: clone: the clone did not report; see $out/transcript.txt"
+	exit 1
+fi
+echo "clone of the same guest ($clone; list: $shared)"
+echo "bench: clone mem=256M us=$(echo "$clone" | sed -n 's/.*paused \([0-9]*\) us.*/\1/p')"

@@ -11,12 +11,13 @@
  *
  *   (none)   -> CREATING  vm_create: boot autostart, `create`, `reboot`,
  *                         `restore` (its RAM, devices and vCPUs come from a
- *                         snapshot instead of an image)
+ *                         snapshot instead of an image), `clone` (the same,
+ *                         its RAM shared with its source)
  *   CREATING -> RUNNING   vm_create, once the VM is whole
  *   CREATING -> (freed)   vm_create fails: bad image, no memory, a snapshot
  *                         section that does not decode
- *   RUNNING  -> PAUSED    `pause`; `save` (for the copy, then back to what it
- *                         was, unless `save ... stop`)
+ *   RUNNING  -> PAUSED    `pause`; `save` and `clone` (for the copy, then back
+ *                         to what it was, unless `save ... stop`)
  *   HALTED   -> PAUSED    the same
  *   PAUSED   -> RUNNING   `unpause`; the end of a `save`
  *   PAUSED   -> HALTED    the end of a `save` of a halted guest
