@@ -59,7 +59,7 @@ KERNEL_C := \
 	vmm/snapshot/snap_dev_layout.c vmm/snapshot/snap_dev_isa.c vmm/snapshot/snap_dev_apic.c \
 	vmm/snapshot/snap_dev_pci.c vmm/snapshot/snap_vcpu.c vmm/snapshot/snap_ram.c \
 	vmm/snapshot/snap_store.c vmm/snapshot/snap_vm.c vmm/snapshot/snap_save.c \
-	vmm/snapshot/snap_restore.c \
+	vmm/snapshot/snap_restore.c vmm/snapshot/snap_live.c \
 	vmm/mgmt/hypercall.c vmm/mgmt/mgmt.c vmm/mgmt/mgmt_snap.c vmm/mgmt/hc_check.c \
 	vmm/mgmt/create_spec.c \
 	vmm/main.c

@@ -47,6 +47,7 @@ struct hv_vm_info {
 /* A snapshot call's arguments (HC_SNAP_*): strings NUL-terminated within their arrays. */
 #define HV_SNAP_NAME_MAX 32
 #define HV_SNAP_STAY_PAUSED 1U /* save: leave the guest paused afterwards (xl save) */
+#define HV_SNAP_LIVE 2U        /* save: copy RAM while the guest runs (method=live) */
 struct hv_snap_request {
 	uint32_t id;    /* save: the guest */
 	uint32_t flags; /* HV_SNAP_* */
@@ -60,6 +61,8 @@ struct hv_snap_result {
 	uint64_t bytes;      /* the snapshot's size */
 	uint64_t ram_pages;  /* guest pages, of which zero_pages were recorded as zero */
 	uint64_t zero_pages;
+	uint64_t total_us;   /* from the pause to the snapshot's last byte */
+	uint64_t trapped_pages; /* live: pages copied first because the guest wrote them */
 };
 
 /* A read from a byte ring (guest console, hypervisor log). */

@@ -224,9 +224,10 @@ static const struct command commands[] = {
 	  cmd_reboot },
 	{ "shutdown", "shutdown ID|NAME", "press the guest's ACPI power button", 1, 1, cmd_shutdown },
 	{ "info", "info ID|NAME", "vCPU registers and state, memory map and devices", 1, 1, cmd_info },
-	{ "save", "save ID|NAME SNAPSHOT [stop]",
-	  "pause the guest, copy its whole state into snapshot SNAPSHOT, let it run on "
-	  "(stop: leave it paused)", 2, 3, cmd_save },
+	{ "save", "save ID|NAME SNAPSHOT [stop] [method=stop|live]",
+	  "copy the guest's whole state into snapshot SNAPSHOT: paused meanwhile (method=stop), or "
+	  "paused only to save vCPUs and devices while RAM is copied as it runs (method=live); "
+	  "stop: leave it paused", 2, 4, cmd_save },
 	{ "restore", "restore SNAPSHOT [as NEWNAME]",
 	  "start a guest from a snapshot, under its saved name or NEWNAME; it goes on where it was "
 	  "saved, its clock too", 1, 3, cmd_restore },

@@ -46,7 +46,27 @@ static uint64_t kib(uint64_t bytes)
 	return (bytes + 1023) / 1024;
 }
 
-/* save ID|NAME SNAPSHOT [stop] */
+/* The words after save's SNAPSHOT into flags: "stop", "method=stop" or "method=live"; false (and a line) on another. */
+static bool save_options(struct cmd_line *cmd, uint32_t *flags)
+{
+	int i;
+
+	*flags = 0;
+	for (i = 3; i < cmd->argc; i++) {
+		if (!strcmp(cmd->argv[i], "stop"))
+			*flags |= HV_SNAP_STAY_PAUSED;
+		else if (!strcmp(cmd->argv[i], "method=live"))
+			*flags |= HV_SNAP_LIVE;
+		else if (strcmp(cmd->argv[i], "method=stop")) {
+			out_printf("save: '%s' is neither 'stop' nor method=stop|live; "
+				   "usage: save ID|NAME SNAPSHOT [stop] [method=stop|live]\n", cmd->argv[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* save ID|NAME SNAPSHOT [stop] [method=stop|live] */
 void cmd_save(struct cmd_line *cmd)
 {
 	struct hv_snap_request req;
@@ -56,14 +76,11 @@ void cmd_save(struct cmd_line *cmd)
 	int64_t rc;
 
 	memset(&req, 0, sizeof(req));
-	if (cmd->argc == 4 && strcmp(cmd->argv[3], "stop")) {
-		out_printf("save: the third word may only be 'stop'; usage: save ID|NAME SNAPSHOT [stop]\n");
+	if (!save_options(cmd, &req.flags))
 		return;
-	}
 	if (!guest_lookup(cmd->argv[1], &info) || !set_name(req.name, sizeof(req.name), cmd->argv[2], "save"))
 		return;
 	req.id = info.id;
-	req.flags = cmd->argc == 4 ? HV_SNAP_STAY_PAUSED : 0;
 	out_printf("saving guest %s (id %u) as %s ...\n", info.name, info.id, req.name);
 	rc = hc(HC_SNAP_SAVE, hc_ptr(&req), hc_ptr(&res), hc_ptr(err), sizeof(err));
 	err[sizeof(err) - 1] = '\0';
@@ -71,10 +88,14 @@ void cmd_save(struct cmd_line *cmd)
 		out_printf("save refused: %s\n", err[0] ? err : "bad arguments");
 		return;
 	}
-	out_printf("saved guest %s as %s: %llu KiB, paused %llu us, %llu of %llu pages zero%s\n",
+	out_printf("saved guest %s as %s: %llu KiB, paused %llu us, %llu of %llu pages zero",
 		   info.name, req.name, (unsigned long long)kib(res.bytes),
 		   (unsigned long long)res.pause_us, (unsigned long long)res.zero_pages,
-		   (unsigned long long)res.ram_pages, req.flags ? ", left paused" : "");
+		   (unsigned long long)res.ram_pages);
+	if (req.flags & HV_SNAP_LIVE)
+		out_printf(", live: %llu ms in all, %llu pages trapped",
+			   (unsigned long long)(res.total_us / 1000), (unsigned long long)res.trapped_pages);
+	out_printf("%s\n", req.flags & HV_SNAP_STAY_PAUSED ? ", left paused" : "");
 }
 
 /* restore SNAPSHOT [as NEWNAME] */

@@ -106,17 +106,36 @@ uint64_t mem_track_shared_bytes(const struct vm *vm)
 	return bytes;
 }
 
+bool mem_track_live_pending(const struct vm *vm, uint64_t page)
+{
+	return vm->live_pending && (vm->live_pending[page / 64] >> (page % 64) & 1);
+}
+
 enum mem_track_result mem_track_ept_violation(struct vcpu *v, uint64_t gpa, uint64_t q)
 {
 	struct vm *vm = v->vm;
 	uint32_t chunk = (uint32_t)(gpa / VM_RAM_CHUNK);
+	uint64_t page = gpa / PAGE_SIZE;
+	uint32_t perms;
 
-	if (!vm->ram_cow_count || !vm->ram_cow[chunk] || !exitq_ept_write(q))
+	if (!exitq_ept_write(q))
 		return MEM_TRACK_NOT_HANDLED;
-	if (mem_track_make_private(vm, chunk)) {
-		vm_end(vm, VM_CRASHED, "no memory left for a copy of a page it shares with a clone");
-		return MEM_TRACK_HANDLED;
+	/* A live save's page not copied yet: into the snapshot first, then write access back. */
+	if (mem_track_live_pending(vm, page))
+		vm->live_trap(vm, page * PAGE_SIZE);
+	if (vm->ram_cow_count && vm->ram_cow[chunk]) {
+		if (mem_track_make_private(vm, chunk)) {
+			vm_end(vm, VM_CRASHED, "no memory left for a copy of a page it shares with a clone");
+			return MEM_TRACK_HANDLED;
+		}
+	} else if (ept_translate(&vm->ept, gpa, NULL, &perms, NULL) || !(perms & EPT_W)) {
+		return MEM_TRACK_NOT_HANDLED;
 	}
+	/*
+	 * Writable now (here, or already by whoever resolved it first: the
+	 * violation itself dropped this CPU's stale translation, SDM 29.4.3.1),
+	 * so the guest's retry goes through.
+	 */
 	/* The write faulted inside an IRET that had unblocked NMIs: blocked again, as the retry expects (SDM 27.2.3). */
 	if (exitq_ept_nmi_unblocking(q))
 		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,

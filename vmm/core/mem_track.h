@@ -9,6 +9,7 @@
 #ifndef VMM_CORE_MEM_TRACK_H
 #define VMM_CORE_MEM_TRACK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct vcpu;
@@ -37,6 +38,9 @@ int mem_track_make_private(struct vm *vm, uint32_t chunk);
  * again on its first write).
  */
 int mem_track_share_all(struct vm *vm);
+
+/* Whether page (gpa / 4 KiB) still waits to be copied by a live save. */
+bool mem_track_live_pending(const struct vm *vm, uint64_t page);
 
 /* Bytes of vm's RAM still shared with another VM. */
 uint64_t mem_track_shared_bytes(const struct vm *vm);

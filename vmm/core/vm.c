@@ -140,6 +140,15 @@ int vm_copy_from_guest(const struct vm *vm, void *dst, uint64_t gpa, uint64_t le
 	return 0;
 }
 
+static void live_trap_range(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	uint64_t page;
+
+	for (page = gpa / PAGE_SIZE; page <= (gpa + len - 1) / PAGE_SIZE; page++)
+		if (mem_track_live_pending(vm, page))
+			vm->live_trap(vm, page * PAGE_SIZE);
+}
+
 int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 {
 	const uint8_t *s = src;
@@ -151,7 +160,13 @@ int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 
 		if (n > len)
 			n = len;
-		/* A chunk shared with a clone becomes this VM's own before the hypervisor writes it. */
+		/*
+		 * The hypervisor writes guest RAM past EPT: a page a live save has
+		 * not copied yet goes into the snapshot first, and a chunk shared
+		 * with a clone becomes this VM's own.
+		 */
+		if (vm->live_pending)
+			live_trap_range(vm, gpa, n);
 		if (vm->ram_cow_count && vm->ram_cow[gpa / VM_RAM_CHUNK] &&
 		    mem_track_make_private(vm, (uint32_t)(gpa / VM_RAM_CHUNK)))
 			return -1;

@@ -68,6 +68,13 @@ struct vm {
 	 */
 	uint8_t *ram_cow;
 	uint32_t ram_cow_count;
+	/*
+	 * A live save in progress (vmm/snapshot/snap_live.c): a bit per 4 KiB
+	 * page of RAM not yet in the snapshot, each mapped read-only; a guest
+	 * write to one first calls live_trap (VM lock held) to copy it.
+	 */
+	uint64_t *live_pending;
+	void (*live_trap)(struct vm *vm, uint64_t page_gpa);
 
 	struct ept ept;
 	uint64_t eptp;

@@ -43,6 +43,19 @@ static int get_request(struct vcpu *caller, uint64_t gpa, struct hv_snap_request
 	return 0;
 }
 
+/* Save and clone: the request at a[0], a result buffer at a[1], an error buffer a[2], a[3]. */
+static int get_request_with_result(struct vcpu *caller, const uint64_t *a, struct hv_snap_request *req)
+{
+	int rc = get_request(caller, a[0], req);
+
+	if (!rc)
+		rc = check_buffer(caller, a[1], sizeof(struct hv_snap_result), sizeof(struct hv_snap_result),
+				  sizeof(struct hv_snap_result));
+	if (!rc)
+		rc = check_buffer(caller, a[2], a[3], 1, ERR_MAX);
+	return rc;
+}
+
 /* The reason into the caller's error buffer (checked already), cut to fit. */
 static void put_error(struct vcpu *caller, uint64_t gpa, uint64_t len, const char *why)
 {
@@ -62,15 +75,12 @@ static int64_t save_call(struct vcpu *caller, const uint64_t *a)
 	struct hv_snap_result out;
 	struct snap_result res;
 	const char *why;
-	int rc = get_request(caller, a[0], &req);
+	int rc = get_request_with_result(caller, a, &req);
 
-	if (!rc)
-		rc = check_buffer(caller, a[1], sizeof(out), sizeof(out), sizeof(out));
-	if (!rc)
-		rc = check_buffer(caller, a[2], a[3], 1, ERR_MAX);
 	if (rc)
 		return rc;
-	if (snap_save(req.id, req.name, req.flags & HV_SNAP_STAY_PAUSED, &res, &why)) {
+	if (snap_save(req.id, req.name, req.flags & HV_SNAP_STAY_PAUSED, req.flags & HV_SNAP_LIVE, &res,
+		      &why)) {
 		put_error(caller, a[2], a[3], why);
 		return -HV_EINVAL;
 	}
@@ -78,6 +88,8 @@ static int64_t save_call(struct vcpu *caller, const uint64_t *a)
 	out.bytes = res.bytes;
 	out.ram_pages = res.ram_pages;
 	out.zero_pages = res.zero_pages;
+	out.total_us = res.total_us;
+	out.trapped_pages = res.trapped_pages;
 	return vm_copy_to_guest(caller->vm, a[1], &out, sizeof(out)) ? -HV_EFAULT : 0;
 }
 
@@ -105,12 +117,8 @@ static int64_t clone_call(struct vcpu *caller, const uint64_t *a)
 	struct hv_snap_result out;
 	const char *why;
 	uint32_t id;
-	int rc = get_request(caller, a[0], &req);
+	int rc = get_request_with_result(caller, a, &req);
 
-	if (!rc)
-		rc = check_buffer(caller, a[1], sizeof(out), sizeof(out), sizeof(out));
-	if (!rc)
-		rc = check_buffer(caller, a[2], a[3], 1, ERR_MAX);
 	if (rc)
 		return rc;
 	memset(&out, 0, sizeof(out));

@@ -36,6 +36,7 @@
 #include "vmm/exit/vcpu_state.h"
 #include "vmm/platform/vm_devices.h"
 #include "vmm/snapshot/snap_dev.h"
+#include "vmm/snapshot/snap_live.h"
 #include "vmm/snapshot/snap_ram.h"
 #include "vmm/snapshot/snap_store.h"
 #include "vmm/snapshot/snap_vcpu.h"
@@ -366,7 +367,7 @@ static struct vm *claim_for_save(uint32_t id, const char **why)
 	return *why ? NULL : vm;
 }
 
-int snap_save(uint32_t id, const char *name, bool stay_paused, struct snap_result *res,
+int snap_save(uint32_t id, const char *name, bool stay_paused, bool live, struct snap_result *res,
 	      const char **why)
 {
 	static char text[96];
@@ -385,6 +386,10 @@ int snap_save(uint32_t id, const char *name, bool stay_paused, struct snap_resul
 	vm = claim_for_save(id, why);
 	if (!vm)
 		goto refused;
+	/*
+	 * The claim is kept until the copy is done, also for a live save while
+	 * the guest runs on: a reset it asks for meanwhile waits for the end.
+	 */
 	need = size_bound(vm);
 	free_bytes = phys_free_pages() * PAGE_SIZE;
 	if (free_bytes < need + FREE_MEMORY_KEPT) {
@@ -394,15 +399,26 @@ int snap_save(uint32_t id, const char *name, bool stay_paused, struct snap_resul
 		*why = text;
 		goto unclaim;
 	}
-	job.s = snap_store_begin(name, vm->name, "stop", host_unix_time(), why);
+	job.s = snap_store_begin(name, vm->name, live ? "live" : "stop", host_unix_time(), why);
 	if (!job.s)
 		goto unclaim;
 
 	t0 = rdtsc();
 	before = pause_for_copy(vm);
-	rc = write_snapshot(&job, vm, true, res);
+	rc = write_snapshot(&job, vm, !live, res);
+	if (!rc && live && snap_live_arm(vm, job.s, &job.why))
+		rc = -1;
 	resume_after_copy(vm, before, stay_paused);
 	res->pause_us = tsc_to_us(rdtsc() - t0);
+	if (!rc && live) {
+		struct snap_live_result lr;
+
+		rc = snap_live_copy(vm, &lr, &job.why);
+		res->ram_pages = lr.ram_pages;
+		res->zero_pages = lr.zero_pages;
+		res->trapped_pages = lr.trapped_pages;
+	}
+	res->total_us = tsc_to_us(rdtsc() - t0);
 	if (rc) {
 		snap_store_abort(job.s);
 		*why = job.why;

@@ -13,6 +13,8 @@
 
 struct snap_result {
 	uint64_t pause_us;   /* from pausing the guest to letting it go on (TSC) */
+	uint64_t total_us;   /* from pausing it to the snapshot's last byte */
+	uint64_t trapped_pages; /* live: pages the guest's writes made the copier take first */
 	uint64_t bytes;      /* the snapshot's stream */
 	uint64_t ram_pages, zero_pages;
 };
@@ -21,8 +23,12 @@ struct snap_result {
 void snap_lock(void);
 void snap_unlock(void);
 
-/* Saves guest `id` as `name`; stay_paused leaves it paused (xl save). 0, or -1 with *why. */
-int snap_save(uint32_t id, const char *name, bool stay_paused, struct snap_result *res,
+/*
+ * Saves guest `id` as `name`; stay_paused leaves it paused (xl save);
+ * live copies RAM while the guest runs (vmm/snapshot/snap_live.c) instead
+ * of while it is paused. 0, or -1 with *why.
+ */
+int snap_save(uint32_t id, const char *name, bool stay_paused, bool live, struct snap_result *res,
 	      const char **why);
 
 /* Starts a guest from snapshot `name`, called `as` (NULL or "": its own name). 0 and *id, or -1 with *why. */

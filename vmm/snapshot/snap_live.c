@@ -1,0 +1,192 @@
+/*
+ * Live save: a brief stop saves the vCPUs and devices and makes all guest
+ * RAM read-only in EPT with a bit per 4 KiB page still to copy; the guest
+ * runs on at once. This copier (on the console domain's CPU, inside its
+ * save call) then copies RAM in order, a 2 MiB chunk at a time with the
+ * VM's lock held; a guest write to a page not copied yet exits, and the
+ * EPT violation handler (vmm/core/mem_track.c, the VM's lock held too)
+ * calls live_trap, which copies that page first and gives write access
+ * back. Both sides clear a page's bit under the VM's lock, so a page goes
+ * into the snapshot exactly once, and always as it was at the stop: a page
+ * can only change after its bit is clear.
+ *
+ * Pages copied as a whole untouched chunk keep their 2 MiB mapping; a
+ * trapped page, and then the rest of its chunk, are mapped 4 KiB at a
+ * time. RAM sections therefore come in any order and any length (one for a
+ * trapped page), which snap_ram.h allows and restore accepts.
+ */
+#include "vmm/snapshot/snap_live.h"
+
+#include "lib/log.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "mm/ept.h"
+#include "mm/heap.h"
+#include "mm/phys.h"
+#include "vmm/core/mem_track.h"
+#include "vmm/core/sched.h"
+#include "vmm/core/vm.h"
+#include "vmm/snapshot/snap_format.h"
+#include "vmm/snapshot/snap_ram.h"
+#include "vmm/snapshot/snap_store.h"
+
+#define PROGRESS_EVERY (64ULL << 20)
+
+/* The one live save at a time (the store's lock): what live_trap writes into and counts. */
+static struct {
+	struct snapshot *s;
+	struct snap_live_result res;
+	const char *failed; /* set once: the snapshot cannot be complete */
+} live;
+
+static void set_bit_range(uint64_t *bits, uint64_t first, uint64_t count, bool on)
+{
+	uint64_t i;
+
+	for (i = first; i < first + count; i++) {
+		if (on)
+			bits[i / 64] |= 1ULL << (i % 64);
+		else
+			bits[i / 64] &= ~(1ULL << (i % 64));
+	}
+}
+
+static uint8_t *guest_page(void *ctx, uint64_t gpa)
+{
+	return vm_gpa_to_hva(ctx, gpa);
+}
+
+static void flush_all_vcpus(struct vm *vm)
+{
+	uint32_t i;
+
+	for (i = 0; i < vm->vcpu_count; i++)
+		vcpu_request(vm->vcpus[i], VCPU_REQ_FLUSH_EPT);
+}
+
+/*
+ * Pages [first, first + count) of one chunk, all waiting: into the snapshot
+ * as one RAM section, no longer waiting, writable again. VM lock held.
+ */
+static void copy_run(struct vm *vm, uint64_t first, uint32_t count)
+{
+	uint64_t gpa = first * PAGE_SIZE, bytes = (uint64_t)count * PAGE_SIZE;
+	uint64_t max = 12 + (count + 7) / 8 + bytes;
+	uint8_t *p = live.failed ? NULL : snap_store_section_begin(live.s, max);
+	uint64_t chunk_gpa = gpa - gpa % VM_RAM_CHUNK;
+
+	if (p) {
+		struct snap_out o;
+
+		snap_out_init(&o, p, (size_t)max);
+		live.res.zero_pages += snap_ram_put(&o, gpa, count, guest_page, vm);
+		live.res.ram_pages += count;
+		snap_store_section_end(live.s, SNAP_SEC_RAM, SNAP_RAM_VERSION, o.len);
+	} else if (!live.failed) {
+		live.failed = "out of memory while writing the snapshot";
+	}
+	set_bit_range(vm->live_pending, first, count, false);
+	if (ept_protect(&vm->ept, gpa, bytes, EPT_RWX)) {
+		/* No table page to split the chunk: the whole chunk writable, its other pages lost to the snapshot. */
+		ept_protect(&vm->ept, chunk_gpa, VM_RAM_CHUNK, EPT_RWX);
+		set_bit_range(vm->live_pending, chunk_gpa / PAGE_SIZE, VM_RAM_CHUNK / PAGE_SIZE, false);
+		if (!live.failed)
+			live.failed = "out of memory for EPT tables while writing the snapshot";
+	}
+}
+
+/* mem_track's call for a guest write (or the hypervisor's) to a page still waiting. VM lock held. */
+static void live_trap(struct vm *vm, uint64_t page_gpa)
+{
+	copy_run(vm, page_gpa / PAGE_SIZE, 1);
+	live.res.trapped_pages++;
+}
+
+int snap_live_arm(struct vm *vm, struct snapshot *s, const char **why)
+{
+	uint64_t pages = vm->ram_bytes / PAGE_SIZE;
+	uint64_t *bits;
+
+	if (vm->ram_cow_count) {
+		/* Its shared chunks turn into copies of their own on a write, under the copier's feet. */
+		*why = "a guest that shares memory with a clone can only be saved with method=stop";
+		return -1;
+	}
+	bits = kzalloc((pages + 63) / 64 * sizeof(uint64_t));
+	if (!bits) {
+		*why = "out of memory for the live save's page map";
+		return -1;
+	}
+	set_bit_range(bits, 0, pages, true);
+	spin_lock(&vm->lock);
+	if (ept_protect(&vm->ept, 0, vm->ram_bytes, EPT_R | EPT_X)) {
+		ept_protect(&vm->ept, 0, vm->ram_bytes, EPT_RWX);
+		spin_unlock(&vm->lock);
+		kfree(bits);
+		*why = "the guest's RAM could not be made read-only";
+		return -1;
+	}
+	memset(&live, 0, sizeof(live));
+	live.s = s;
+	vm->live_trap = live_trap;
+	vm->live_pending = bits;
+	flush_all_vcpus(vm);
+	spin_unlock(&vm->lock);
+	return 0;
+}
+
+/* The waiting runs of chunk c, copied with the VM's lock held (the guest's writes wait meanwhile). */
+static void copy_chunk(struct vm *vm, uint64_t c)
+{
+	uint64_t first = c * (VM_RAM_CHUNK / PAGE_SIZE), end = first + VM_RAM_CHUNK / PAGE_SIZE;
+	uint64_t pages = vm->ram_bytes / PAGE_SIZE, page = first;
+
+	if (end > pages)
+		end = pages;
+	while (page < end) {
+		uint64_t run = page;
+
+		if (!mem_track_live_pending(vm, page)) {
+			page++;
+			continue;
+		}
+		while (run < end && mem_track_live_pending(vm, run))
+			run++;
+		copy_run(vm, page, (uint32_t)(run - page));
+		page = run;
+	}
+}
+
+int snap_live_copy(struct vm *vm, struct snap_live_result *res, const char **why)
+{
+	uint64_t c, chunks = (vm->ram_bytes + VM_RAM_CHUNK - 1) / VM_RAM_CHUNK;
+	uint64_t *bits;
+
+	for (c = 0; c < chunks; c++) {
+		spin_lock(&vm->lock);
+		if (!vm_is_live(vm) && !live.failed)
+			live.failed = "the guest ended during the save";
+		if (!live.failed)
+			copy_chunk(vm, c);
+		spin_unlock(&vm->lock);
+		if (((c + 1) * VM_RAM_CHUNK) % PROGRESS_EVERY == 0 && c + 1 < chunks)
+			log_info("hv: live save of guest %s: %llu of %llu MiB copied, %llu pages trapped",
+				 vm->name, (unsigned long long)((c + 1) * VM_RAM_CHUNK >> 20),
+				 (unsigned long long)(vm->ram_bytes >> 20),
+				 (unsigned long long)live.res.trapped_pages);
+	}
+	spin_lock(&vm->lock);
+	bits = vm->live_pending;
+	vm->live_pending = NULL;
+	vm->live_trap = NULL;
+	if (live.failed) {
+		/* Whatever is still read-only for the save: writable again. */
+		ept_protect(&vm->ept, 0, vm->ram_bytes, EPT_RWX);
+		flush_all_vcpus(vm);
+	}
+	spin_unlock(&vm->lock);
+	kfree(bits);
+	*res = live.res;
+	*why = live.failed;
+	return live.failed ? -1 : 0;
+}
