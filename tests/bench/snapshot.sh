@@ -34,6 +34,8 @@ printf '\035' >&3
 session_wait '^hv> $' 30
 session_command "save memsum b1" 'saved guest memsum as b1: [0-9]+ KiB, paused [0-9]+ us' 600
 line=$(session_since | grep -aoE 'saved guest memsum as b1: [0-9]+ KiB, paused [0-9]+ us, [0-9]+ of [0-9]+ pages zero')
+session_command "save memsum b2 method=live" 'saved guest memsum as b2: [0-9]+ KiB, paused [0-9]+ us, .*live: [0-9]+ ms in all' 600
+live=$(session_since | grep -aoE 'saved guest memsum as b2: .*trapped')
 session_command "clone memsum c1" 'cloned guest memsum as c1 \(id [0-9]+\): paused [0-9]+ us' 600
 clone=$(session_since | grep -aoE 'cloned guest memsum as c1 \(id [0-9]+\): paused [0-9]+ us')
 session_command "list" '^free memory'
@@ -50,6 +52,14 @@ kib=$(echo "$line" | sed -n 's/.*b1: \([0-9]*\) KiB.*/\1/p')
 us=$(echo "$line" | sed -n 's/.*paused \([0-9]*\) us.*/\1/p')
 echo "snapshot of a 256 MiB memsum guest ($line)"
 echo "bench: snapshot method=stop mem=256M pause_us=$us size_mib=$(( (kib + 1023) / 1024 ))"
+if [ -n "$live" ]; then
+	lkib=$(echo "$live" | sed -n 's/.*b2: \([0-9]*\) KiB.*/\1/p')
+	lus=$(echo "$live" | sed -n 's/.*paused \([0-9]*\) us.*/\1/p')
+	echo "live snapshot of the same guest ($live)"
+	echo "bench: snapshot method=live mem=256M pause_us=$lus size_mib=$(( (lkib + 1023) / 1024 ))"
+else
+	echo "bench: snapshot method=live: the save did not report; see $out/transcript.txt"
+fi
 if [ -z "$clone" ]; then
 	echo "bench: clone: the clone did not report; see $out/transcript.txt"
 	exit 1

@@ -95,6 +95,19 @@ int mem_track_share_all(struct vm *vm)
 	return i == vm->ram_chunk_count ? 0 : -1;
 }
 
+uint32_t mem_track_forget_unshared(struct vm *vm)
+{
+	uint32_t i;
+
+	for (i = 0; vm->ram_cow_count && i < vm->ram_chunk_count; i++) {
+		if (vm->ram_cow[i] && ram_share_count(vm->ram_chunks[i]) == 1) {
+			vm->ram_cow[i] = 0;
+			vm->ram_cow_count--;
+		}
+	}
+	return vm->ram_cow_count;
+}
+
 uint64_t mem_track_shared_bytes(const struct vm *vm)
 {
 	uint64_t bytes = 0;

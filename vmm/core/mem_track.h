@@ -42,6 +42,13 @@ int mem_track_share_all(struct vm *vm);
 /* Whether page (gpa / 4 KiB) still waits to be copied by a live save. */
 bool mem_track_live_pending(const struct vm *vm, uint64_t page);
 
+/*
+ * Chunks marked for sharing that no other VM maps any more stop being
+ * tracked (they stay read-only until the caller maps them otherwise).
+ * Returns how many chunks are still shared. VM lock held.
+ */
+uint32_t mem_track_forget_unshared(struct vm *vm);
+
 /* Bytes of vm's RAM still shared with another VM. */
 uint64_t mem_track_shared_bytes(const struct vm *vm);
 

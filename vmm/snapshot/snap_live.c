@@ -106,8 +106,12 @@ int snap_live_arm(struct vm *vm, struct snapshot *s, const char **why)
 {
 	uint64_t pages = vm->ram_bytes / PAGE_SIZE;
 	uint64_t *bits;
+	uint32_t shared;
 
-	if (vm->ram_cow_count) {
+	spin_lock(&vm->lock);
+	shared = mem_track_forget_unshared(vm);
+	spin_unlock(&vm->lock);
+	if (shared) {
 		/* Its shared chunks turn into copies of their own on a write, under the copier's feet. */
 		*why = "a guest that shares memory with a clone can only be saved with method=stop";
 		return -1;
