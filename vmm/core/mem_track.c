@@ -99,12 +99,10 @@ uint32_t mem_track_forget_unshared(struct vm *vm)
 {
 	uint32_t i;
 
-	for (i = 0; vm->ram_cow_count && i < vm->ram_chunk_count; i++) {
-		if (vm->ram_cow[i] && ram_share_count(vm->ram_chunks[i]) == 1) {
-			vm->ram_cow[i] = 0;
-			vm->ram_cow_count--;
-		}
-	}
+	/* Nobody else maps them: make_private just gives write access back, no copy. */
+	for (i = 0; vm->ram_cow_count && i < vm->ram_chunk_count; i++)
+		if (vm->ram_cow[i] && ram_share_count(vm->ram_chunks[i]) == 1)
+			mem_track_make_private(vm, i);
 	return vm->ram_cow_count;
 }
 

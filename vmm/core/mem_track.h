@@ -44,8 +44,8 @@ bool mem_track_live_pending(const struct vm *vm, uint64_t page);
 
 /*
  * Chunks marked for sharing that no other VM maps any more stop being
- * tracked (they stay read-only until the caller maps them otherwise).
- * Returns how many chunks are still shared. VM lock held.
+ * tracked and are writable again. Returns how many chunks are still
+ * shared. VM lock held.
  */
 uint32_t mem_track_forget_unshared(struct vm *vm);
 
