@@ -152,6 +152,9 @@ t_bochs_snapshot() {
 		note_failure "save method=live"
 	line=$(session_since | grep -aoE 'saved guest memsum as l1: .*')
 	echo "    $line"
+	# The copier comes to memsum's low pages (its stack, its region) last: its writes must have trapped some.
+	trapped=$(echo "$line" | sed -n 's/.* \([0-9]*\) pages trapped.*/\1/p')
+	[ -n "$trapped" ] && [ "$trapped" -gt 0 ] || note_failure "no page was trapped during the live save ($trapped)"
 	session_command "snapshots" '^l1 +memsum +[0-9]+ live' || note_failure "snapshots does not list l1 as live"
 	session_command "restore l1 as live1" "restored l1 as guest id [0-9]+" 300 || note_failure "restore of a live snapshot"
 	lfirst=$(memsum_watch live1 0)

@@ -2,7 +2,7 @@
  * Live save: a brief stop saves the vCPUs and devices and makes all guest
  * RAM read-only in EPT with a bit per 4 KiB page still to copy; the guest
  * runs on at once. This copier (on the console domain's CPU, inside its
- * save call) then copies RAM in order, a 2 MiB chunk at a time with the
+ * save call) then copies RAM, a 2 MiB chunk at a time with the
  * VM's lock held; a guest write to a page not copied yet exits, and the
  * EPT violation handler (vmm/core/mem_track.c, the VM's lock held too)
  * calls live_trap, which copies that page first and gives write access
@@ -166,16 +166,23 @@ int snap_live_copy(struct vm *vm, struct snap_live_result *res, const char **why
 	uint64_t c, chunks = (vm->ram_bytes + VM_RAM_CHUNK - 1) / VM_RAM_CHUNK;
 	uint64_t *bits;
 
-	for (c = 0; c < chunks; c++) {
+	/*
+	 * From the top of RAM down: a guest's kernel, stacks and page tables
+	 * sit low and are written most, so the copier comes to them last and
+	 * the pages the guest wants meanwhile are the ones it traps.
+	 */
+	for (c = chunks; c-- > 0;) {
+		uint64_t done = (chunks - c) * VM_RAM_CHUNK;
+
 		spin_lock(&vm->lock);
 		if (!vm_is_live(vm) && !live.failed)
 			live.failed = "the guest ended during the save";
 		if (!live.failed)
 			copy_chunk(vm, c);
 		spin_unlock(&vm->lock);
-		if (((c + 1) * VM_RAM_CHUNK) % PROGRESS_EVERY == 0 && c + 1 < chunks)
+		if (done % PROGRESS_EVERY == 0 && c)
 			log_info("hv: live save of guest %s: %llu of %llu MiB copied, %llu pages trapped",
-				 vm->name, (unsigned long long)((c + 1) * VM_RAM_CHUNK >> 20),
+				 vm->name, (unsigned long long)(done >> 20),
 				 (unsigned long long)(vm->ram_bytes >> 20),
 				 (unsigned long long)live.res.trapped_pages);
 	}
