@@ -131,8 +131,8 @@ enum mem_track_result mem_track_ept_violation(struct vcpu *v, uint64_t gpa, uint
 
 	if (!exitq_ept_write(q))
 		return MEM_TRACK_NOT_HANDLED;
-	/* A live save's page not copied yet: into the snapshot first, then write access back. */
-	if (mem_track_live_pending(vm, page))
+	/* During a live save: a page not copied yet into the snapshot first, then write access back. */
+	if (vm->live_pending)
 		vm->live_trap(vm, page * PAGE_SIZE);
 	if (vm->ram_cow_count && vm->ram_cow[chunk]) {
 		if (mem_track_make_private(vm, chunk)) {

@@ -70,8 +70,9 @@ struct vm {
 	uint32_t ram_cow_count;
 	/*
 	 * A live save in progress (vmm/snapshot/snap_live.c): a bit per 4 KiB
-	 * page of RAM not yet in the snapshot, each mapped read-only; a guest
-	 * write to one first calls live_trap (VM lock held) to copy it.
+	 * page of RAM not yet in the snapshot; RAM is read-only until copied,
+	 * and a write to a read-only page calls live_trap (VM lock held),
+	 * which copies it if it is still waiting and makes it writable.
 	 */
 	uint64_t *live_pending;
 	void (*live_trap)(struct vm *vm, uint64_t page_gpa);

@@ -66,14 +66,14 @@ static void flush_all_vcpus(struct vm *vm)
 
 /*
  * Pages [first, first + count) of one chunk, all waiting: into the snapshot
- * as one RAM section, no longer waiting, writable again. VM lock held.
+ * as one RAM section, no longer waiting (still read-only: see writable()).
+ * VM lock held.
  */
 static void copy_run(struct vm *vm, uint64_t first, uint32_t count)
 {
 	uint64_t gpa = first * PAGE_SIZE, bytes = (uint64_t)count * PAGE_SIZE;
 	uint64_t max = 12 + (count + 7) / 8 + bytes;
 	uint8_t *p = live.failed ? NULL : snap_store_section_begin(live.s, max);
-	uint64_t chunk_gpa = gpa - gpa % VM_RAM_CHUNK;
 
 	if (p) {
 		struct snap_out o;
@@ -86,20 +86,38 @@ static void copy_run(struct vm *vm, uint64_t first, uint32_t count)
 		live.failed = "out of memory while writing the snapshot";
 	}
 	set_bit_range(vm->live_pending, first, count, false);
-	if (ept_protect(&vm->ept, gpa, bytes, EPT_RWX)) {
-		/* No table page to split the chunk: the whole chunk writable, its other pages lost to the snapshot. */
-		ept_protect(&vm->ept, chunk_gpa, VM_RAM_CHUNK, EPT_RWX);
-		set_bit_range(vm->live_pending, chunk_gpa / PAGE_SIZE, VM_RAM_CHUNK / PAGE_SIZE, false);
-		if (!live.failed)
-			live.failed = "out of memory for EPT tables while writing the snapshot";
-	}
 }
 
-/* mem_track's call for a guest write (or the hypervisor's) to a page still waiting. VM lock held. */
+/*
+ * [gpa, gpa + bytes) writable again, its pages copied. Inside a chunk still
+ * being copied that splits its 2 MiB mapping, which needs a table page: if
+ * there is none, the whole chunk becomes writable and its other pages are
+ * lost to the snapshot. VM lock held.
+ */
+static void writable(struct vm *vm, uint64_t gpa, uint64_t bytes)
+{
+	uint64_t chunk_gpa = gpa - gpa % VM_RAM_CHUNK;
+
+	if (!ept_protect(&vm->ept, gpa, bytes, EPT_RWX))
+		return;
+	ept_protect(&vm->ept, chunk_gpa, VM_RAM_CHUNK, EPT_RWX);
+	set_bit_range(vm->live_pending, chunk_gpa / PAGE_SIZE, VM_RAM_CHUNK / PAGE_SIZE, false);
+	if (!live.failed)
+		live.failed = "out of memory for EPT tables while writing the snapshot";
+}
+
+/*
+ * mem_track's call for a write, by the guest or the hypervisor, to a page
+ * of the live save's RAM that is still read-only: copied first if it is
+ * still waiting, then writable. VM lock held.
+ */
 static void live_trap(struct vm *vm, uint64_t page_gpa)
 {
-	copy_run(vm, page_gpa / PAGE_SIZE, 1);
-	live.res.trapped_pages++;
+	if (mem_track_live_pending(vm, page_gpa / PAGE_SIZE)) {
+		copy_run(vm, page_gpa / PAGE_SIZE, 1);
+		live.res.trapped_pages++;
+	}
+	writable(vm, page_gpa, PAGE_SIZE);
 }
 
 int snap_live_arm(struct vm *vm, struct snapshot *s, const char **why)
@@ -139,7 +157,15 @@ int snap_live_arm(struct vm *vm, struct snapshot *s, const char **why)
 	return 0;
 }
 
-/* The waiting runs of chunk c, copied with the VM's lock held (the guest's writes wait meanwhile). */
+/*
+ * Chunk c: its waiting pages copied LIVE_RUN_PAGES at most at a time, each
+ * run with the VM's lock held and let go between runs, so that the guest's
+ * own exits (a trapped write among them) wait for one run at most, not
+ * for the chunk. Then the chunk is writable again, in one 2 MiB mapping if
+ * the guest trapped nothing in it.
+ */
+#define LIVE_RUN_PAGES 16U
+
 static void copy_chunk(struct vm *vm, uint64_t c)
 {
 	uint64_t first = c * (VM_RAM_CHUNK / PAGE_SIZE), end = first + VM_RAM_CHUNK / PAGE_SIZE;
@@ -148,23 +174,32 @@ static void copy_chunk(struct vm *vm, uint64_t c)
 	if (end > pages)
 		end = pages;
 	while (page < end) {
-		uint64_t run = page;
-
-		if (!mem_track_live_pending(vm, page)) {
+		spin_lock(&vm->lock);
+		if (!vm_is_live(vm) && !live.failed)
+			live.failed = "the guest ended during the save";
+		while (page < end && !mem_track_live_pending(vm, page))
 			page++;
-			continue;
+		if (page < end && !live.failed) {
+			uint64_t run = page;
+
+			while (run < end && run - page < LIVE_RUN_PAGES && mem_track_live_pending(vm, run))
+				run++;
+			copy_run(vm, page, (uint32_t)(run - page));
+			page = run;
+		} else if (live.failed) {
+			page = end;
 		}
-		while (run < end && mem_track_live_pending(vm, run))
-			run++;
-		copy_run(vm, page, (uint32_t)(run - page));
-		page = run;
+		spin_unlock(&vm->lock);
 	}
+	spin_lock(&vm->lock);
+	writable(vm, first * PAGE_SIZE, (end - first) * PAGE_SIZE);
+	spin_unlock(&vm->lock);
 }
 
 int snap_live_copy(struct vm *vm, struct snap_live_result *res, const char **why)
 {
 	uint64_t c, chunks = (vm->ram_bytes + VM_RAM_CHUNK - 1) / VM_RAM_CHUNK;
-	uint64_t *bits;
+	uint64_t *bits, ran = vm->vcpus[0]->run_tsc, exits = vm->vcpus[0]->exits_total;
 
 	/*
 	 * From the top of RAM down: a guest's kernel, stacks and page tables
@@ -174,12 +209,7 @@ int snap_live_copy(struct vm *vm, struct snap_live_result *res, const char **why
 	for (c = chunks; c-- > 0;) {
 		uint64_t done = (chunks - c) * VM_RAM_CHUNK;
 
-		spin_lock(&vm->lock);
-		if (!vm_is_live(vm) && !live.failed)
-			live.failed = "the guest ended during the save";
-		if (!live.failed)
-			copy_chunk(vm, c);
-		spin_unlock(&vm->lock);
+		copy_chunk(vm, c);
 		if (done % PROGRESS_EVERY == 0 && c)
 			log_info("hv: live save of guest %s: %llu of %llu MiB copied, %llu pages trapped",
 				 vm->name, (unsigned long long)(done >> 20),
@@ -197,6 +227,10 @@ int snap_live_copy(struct vm *vm, struct snap_live_result *res, const char **why
 	}
 	spin_unlock(&vm->lock);
 	kfree(bits);
+	/* What the guest did meanwhile: its vCPU 0's time in the guest and exits during the copy. */
+	log_info("hv: live save of guest %s: copied while vCPU 0 ran %llu TSC ticks with %llu exits",
+		 vm->name, (unsigned long long)(vm->vcpus[0]->run_tsc - ran),
+		 (unsigned long long)(vm->vcpus[0]->exits_total - exits));
 	*res = live.res;
 	*why = live.failed;
 	return live.failed ? -1 : 0;
