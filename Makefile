@@ -42,25 +42,26 @@ KERNEL_C := \
 	mm/memmap.c mm/frame.c mm/phys.c mm/kpaging.c mm/heap.c mm/ept.c \
 	drivers/uart16550.c drivers/acpi.c drivers/power.c drivers/timer.c drivers/cmos_clock.c \
 	boot/hvcfg.c \
-	vmm/abi/exit_reason.c \
+	vmm/abi/exit_reason.c vmm/abi/vmctl.c \
 	vmm/dev/debugcon.c vmm/dev/pic.c vmm/dev/pit.c vmm/dev/uart.c vmm/dev/lapic.c vmm/dev/ioapic.c \
 	vmm/dev/rtc.c vmm/dev/sysctl.c vmm/dev/pci.c vmm/dev/acpi_pm.c \
 	vmm/core/vm.c vmm/core/vcpu_setup.c vmm/core/vcpu_regs.c vmm/core/sched.c vmm/core/inject.c \
 	vmm/core/vm_irq.c vmm/core/io_bus.c vmm/core/operator.c vmm/core/mem_track.c vmm/core/vtpr.c \
-	vmm/core/vcpu_saved.c vmm/core/ram_share.c \
+	vmm/core/vcpu_saved.c vmm/core/ram_share.c vmm/core/vm_vmctl.c \
 	vmm/boot/images.c vmm/boot/guest_boot.c vmm/boot/linux_boot.c vmm/boot/multiboot.c \
 	vmm/boot/guest_acpi.c vmm/boot/acpi_build.c \
 	vmm/platform/vm_devices.c \
 	vmm/exit/vcpu_run.c vmm/exit/exit.c vmm/exit/exit_cpuid.c vmm/exit/exit_io.c vmm/exit/exit_cr.c \
 	vmm/exit/exit_ept.c vmm/exit/msr.c vmm/exit/vmcs_dump.c vmm/exit/vmcs_check.c \
 	vmm/exit/cpuid_policy.c vmm/exit/guest_access.c vmm/exit/guest_walk.c vmm/exit/decode.c \
-	vmm/exit/stats.c vmm/exit/vcpu_state.c \
+	vmm/exit/stats.c vmm/exit/vcpu_state.c vmm/exit/exit_vmctl.c vmm/exit/guest_tlb.c \
 	vmm/snapshot/snap_format.c vmm/snapshot/snap_fields.c vmm/snapshot/snap_dev.c \
 	vmm/snapshot/snap_dev_layout.c vmm/snapshot/snap_dev_isa.c vmm/snapshot/snap_dev_apic.c \
 	vmm/snapshot/snap_dev_pci.c vmm/snapshot/snap_vcpu.c vmm/snapshot/snap_ram.c \
 	vmm/snapshot/snap_store.c vmm/snapshot/snap_vm.c vmm/snapshot/snap_save.c \
 	vmm/snapshot/snap_restore.c vmm/snapshot/snap_live.c \
-	vmm/mgmt/hypercall.c vmm/mgmt/mgmt.c vmm/mgmt/mgmt_snap.c vmm/mgmt/hc_check.c \
+	vmm/mgmt/hypercall.c vmm/mgmt/mgmt.c vmm/mgmt/mgmt_snap.c vmm/mgmt/mgmt_vmctl.c vmm/mgmt/mgmt_args.c \
+	vmm/mgmt/hc_check.c \
 	vmm/mgmt/create_spec.c \
 	vmm/main.c
 
@@ -110,7 +111,7 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/loader.so
 
 # ---- test guests ---
 
-GUESTS := selftest hostile bench mbtest ticker memsum
+GUESTS := selftest hostile bench mbtest ticker memsum traps
 GUEST_BINS := $(GUESTS:%=$(BUILD)/guests/%.bin)
 $(BUILD)/guests/%.bin: tests/guests/%.asm $(wildcard tests/guests/*.inc)
 	@mkdir -p $(dir $@)
@@ -125,7 +126,8 @@ CONSOLE_CFLAGS := -std=gnu11 -O2 $(WARN) -I. -ffreestanding -fno-pic -fno-pie -m
 	-fno-asynchronous-unwind-tables
 CONSOLE_C := vmm/console/main.c vmm/console/commands.c vmm/console/guests.c \
 	vmm/console/attach.c vmm/console/top.c vmm/console/out.c vmm/console/line_edit.c \
-	vmm/console/cmd_parse.c vmm/console/snap_cmds.c vmm/abi/exit_reason.c lib/string.c lib/printf.c
+	vmm/console/cmd_parse.c vmm/console/snap_cmds.c vmm/console/vmctl_cmds.c vmm/abi/exit_reason.c \
+	vmm/abi/vmctl.c lib/string.c lib/printf.c
 CONSOLE_OBJS := $(CONSOLE_C:%.c=$(BUILD)/console/%.o) $(BUILD)/console/start.o
 
 $(BUILD)/console/%.o: %.c
@@ -189,7 +191,7 @@ HOST_LDLIBS := -lcmocka
 ALL_HEADERS := $(shell find boot arch mm drivers lib vmm -name "*.h")
 UNIT_TESTS := hvcfg elf_check memmap frame logring printf cmdline acpi exitq ept vmx_names io_bus decode guest_walk pic pit uart cpuid_policy vmcs_check lapic ioapic rtc sysctl pci acpi_build acpi_pm multiboot linux_boot \
 	hc_check create_spec line_edit cmd_parse xsave_layout snap_format vtpr exc_class vm_state guest_tsc msr_pat \
-	vcpu_req snap_dev snap_vcpu snap_ram snap_store snap_vm
+	vcpu_req snap_dev snap_vcpu snap_ram snap_store snap_vm vmctl
 unit_decode_SRCS := vmm/exit/decode.c
 unit_guest_walk_SRCS := vmm/exit/guest_walk.c
 unit_hvcfg_SRCS := boot/hvcfg.c lib/printf.c
@@ -209,6 +211,7 @@ unit_vcpu_req_SRCS :=
 unit_guest_tsc_SRCS := vmm/dev/lapic.c
 unit_ept_SRCS := mm/ept.c
 unit_vmx_names_SRCS := arch/x86/vmx_errors.c vmm/abi/exit_reason.c
+unit_vmctl_SRCS := vmm/abi/vmctl.c lib/printf.c
 unit_pic_SRCS := vmm/dev/pic.c
 unit_pit_SRCS := vmm/dev/pit.c
 unit_uart_SRCS := vmm/dev/uart.c

@@ -319,6 +319,29 @@ static int guest_load(struct hvcfg_guest *g, struct hvcfg_str v, struct hvcfg_ms
 	return 0;
 }
 
+/*
+ * "vmctl = rdtsc-exiting=on,#BP=trap": the guest's execution controls and
+ * trapped exceptions at creation. Only its form is checked here (the
+ * loader knows nothing of VMX); the hypervisor judges every word against
+ * the CPU when it creates the guest, and refuses the guest if one is bad.
+ */
+static int guest_vmctl(struct hvcfg_guest *g, struct hvcfg_str v, struct hvcfg_msg *m)
+{
+	size_t i;
+
+	if (!v.len)
+		return hvcfg_fail(m, "empty value for vmctl: expected e.g. rdtsc-exiting=on,#BP=trap");
+	for (i = 0; i < v.len; i++) {
+		char c = v.p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '=' || c == '#' || c == ',' || c == ' '))
+			return hvcfg_fail(m, "bad character '%c' in vmctl: expected NAME=on|off or "
+					  "#EXC=trap|off words separated by commas", c);
+	}
+	return hvcfg_copy(g->vmctl, sizeof(g->vmctl), "vmctl", v, m);
+}
+
 /* --------------------------------------------------- hypervisor values --- */
 
 static int hv_log_level(struct hvcfg_hypervisor *hv, struct hvcfg_str v, struct hvcfg_msg *m)
@@ -425,6 +448,7 @@ static const struct hvcfg_key hvcfg_guest_keys[] = {
 	{ "load", guest_load, NULL },
 	{ "role", guest_role, NULL },
 	{ "cpus", guest_cpus, NULL },
+	{ "vmctl", guest_vmctl, NULL },
 };
 
 static const struct hvcfg_key hvcfg_hv_keys[] = {

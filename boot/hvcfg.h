@@ -21,6 +21,7 @@
  *   load = 0x8000             # raw images (real, long): load and entry address
  *   cpus = 0,1                # pinning: vCPU i on physical CPU list[i % n]
  *   role = guest              # guest | console (the console domain, at most one)
+ *   vmctl = rdtsc-exiting=on,#BP=trap   # execution controls at creation (vmm/abi/vmctl.h)
  *
  * (No inline comments in real files: a cmdline may contain '#'.)
  */
@@ -38,6 +39,7 @@
 #define HVCFG_CPUS_MAX 8      /* entries in a cpus = list */
 #define HVCFG_VCPUS_MAX 8     /* vCPUs of one guest: the hypervisor's only such limit (VM_MAX_VCPUS) */
 #define HVCFG_CPU_LIMIT 64    /* physical CPU numbers are below this */
+#define HVCFG_VMCTL_MAX 384   /* incl. NUL: every changeable control and trappable exception fits */
 
 /* How a guest image is started (`type =`). */
 enum hvcfg_guest_type {
@@ -61,6 +63,7 @@ struct hvcfg_guest {
 	bool console;       /* role = console: the console domain (at most one) */
 	uint8_t cpu_count;  /* cpus = 0,1: vCPU i runs on physical CPU cpus[i % cpu_count]; 0 = any */
 	uint8_t cpus[HVCFG_CPUS_MAX];
+	char vmctl[HVCFG_VMCTL_MAX]; /* "" none; else the words of vmm/abi/vmctl.h, judged at creation */
 	uint32_t line; /* line of its [guest] header */
 };
 

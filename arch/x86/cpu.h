@@ -6,6 +6,7 @@
 #ifndef ARCH_X86_CPU_H
 #define ARCH_X86_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
@@ -79,6 +80,45 @@ DEFINE_CR_ACCESSORS(2)
 DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
 #undef DEFINE_CR_ACCESSORS
+
+/*
+ * Debug registers 0-3 and 6, by number (VMX switches only DR7): the host
+ * never uses them, so while a guest runs they hold the guest's values.
+ * Any other number reads 0 and writes nothing.
+ */
+#define DR_CASE_READ(n) case n: __asm__ volatile("mov %%dr" #n ", %0" : "=r"(v)); break;
+#define DR_CASE_WRITE(n) case n: __asm__ volatile("mov %0, %%dr" #n : : "r"(v)); break;
+static inline uint64_t read_dr(unsigned n)
+{
+	uint64_t v = 0;
+
+	switch (n) { DR_CASE_READ(0) DR_CASE_READ(1) DR_CASE_READ(2) DR_CASE_READ(3) DR_CASE_READ(6) }
+	return v;
+}
+
+static inline void write_dr(unsigned n, uint64_t v)
+{
+	switch (n) { DR_CASE_WRITE(0) DR_CASE_WRITE(1) DR_CASE_WRITE(2) DR_CASE_WRITE(3) DR_CASE_WRITE(6) }
+}
+#undef DR_CASE_READ
+#undef DR_CASE_WRITE
+
+/* RDRAND and RDSEED: true with *v, or false when the CPU had no random number ready (CF = 0). */
+static inline bool cpu_rdrand(uint64_t *v)
+{
+	uint8_t ok;
+
+	__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok) : : "cc");
+	return ok;
+}
+
+static inline bool cpu_rdseed(uint64_t *v)
+{
+	uint8_t ok;
+
+	__asm__ volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok) : : "cc");
+	return ok;
+}
 
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
 static inline void cpu_cli(void) { __asm__ volatile("cli" ::: "memory"); }

@@ -100,6 +100,16 @@ void invept(uint32_t type, uint64_t eptp)
 	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"((uint64_t)type) : "cc", "memory");
 }
 
+void invvpid_address(uint16_t vpid, uint64_t linear)
+{
+	struct {
+		uint64_t vpid, addr;
+	} desc = { vpid, linear };
+
+	__asm__ volatile("invvpid %0, %1" : : "m"(desc), "r"((uint64_t)INVVPID_INDIVIDUAL_ADDRESS)
+			 : "cc", "memory");
+}
+
 void invvpid(uint32_t type, uint16_t vpid)
 {
 	struct {

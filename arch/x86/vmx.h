@@ -97,11 +97,14 @@ uint64_t vmcs_access_error_count(void);
 
 #define INVEPT_SINGLE_CONTEXT 1U
 #define INVEPT_ALL_CONTEXTS 2U
+#define INVVPID_INDIVIDUAL_ADDRESS 0U
 #define INVVPID_SINGLE_CONTEXT 1U
 #define INVVPID_ALL_CONTEXTS 2U
 
 void invept(uint32_t type, uint64_t eptp);
 void invvpid(uint32_t type, uint16_t vpid);
+/* INVVPID of one linear address (canonical: the CPU refuses others), where the CPU has that type. */
+void invvpid_address(uint16_t vpid, uint64_t linear);
 
 /*
  * Enters the guest whose VMCS is current (VMLAUNCH if !launched, else

@@ -28,6 +28,7 @@
 #define EPTCAP_1G (1ULL << 17)
 #define EPTCAP_INVEPT (1ULL << 20)
 #define EPTCAP_INVVPID (1ULL << 32)
+#define EPTCAP_INVVPID_ADDRESS (1ULL << 40)
 
 static void read_identity(struct vmx_caps *c)
 {
@@ -114,6 +115,7 @@ void vmx_detect(struct vmx_caps *c)
 	c->ept_1g = ept_cap & EPTCAP_1G;
 	c->invept = ept_cap & EPTCAP_INVEPT;
 	c->invvpid = ept_cap & EPTCAP_INVVPID;
+	c->invvpid_address = c->invvpid && (ept_cap & EPTCAP_INVVPID_ADDRESS);
 
 	if (!c->ept || !c->ept_wb || !c->invept) {
 		c->reason = "VT-x is present but lacks EPT with write-back tables and INVEPT";

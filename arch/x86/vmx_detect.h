@@ -20,6 +20,7 @@ struct vmx_caps {
 	uint32_t vmcs_revision;
 	bool ept, vpid, unrestricted_guest, preemption_timer, pml;
 	bool ept_2m, ept_1g, ept_wb, invept, invvpid;
+	bool invvpid_address; /* INVVPID of one linear address (IA32_VMX_EPT_VPID_CAP bit 40) */
 	bool apicv, posted_interrupts;
 	uint32_t preemption_timer_shift; /* timer counts TSC >> shift */
 };

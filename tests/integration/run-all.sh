@@ -13,13 +13,14 @@ cd "$(dirname "$0")/../.."
 . tests/integration/session.sh
 . tests/integration/console_tests.sh
 . tests/integration/snapshot_tests.sh
+. tests/integration/vmctl_tests.sh
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
 : >"$RESULTS"
 
 # Longest first: the two Linux boots take minutes each.
-BOCHS_TESTS="t_bochs_linux_torture t_bochs_console_session t_bochs_linux_2cpu t_bochs_linux_1cpu t_bochs_linux_panic t_bochs_snapshot t_bochs_guests t_bochs_smp t_bochs_ready
+BOCHS_TESTS="t_bochs_linux_torture t_bochs_console_session t_bochs_linux_2cpu t_bochs_linux_1cpu t_bochs_linux_panic t_bochs_snapshot t_bochs_vmctl t_bochs_guests t_bochs_smp t_bochs_ready
 	t_bochs_multiboot t_bochs_entry_failure t_bochs_guest_reboot t_bochs_console_self"
 QEMU_TESTS="t_qemu_no_vtx t_qemu_smp t_loader_missing_kernel t_loader_bad_config t_loader_missing_image
 	t_loader_corrupt_elf t_loader_no_memory t_qemu_exception_report"

@@ -12,6 +12,9 @@
 #   session_since                      the transcript after the mark, clean
 #   session_stop                       close the line, stop Bochs, write
 #                                      OUT/transcript.txt
+#   session_boot ESP OUT CPUS          session_start on a random port, then
+#                                      the hv> prompt; 1 (noted) without a session
+#   session_poweroff                   poweroff, the emulator's end, session_stop
 
 # Between typed bytes: long enough that the 16-byte FIFO of the emulated
 # UART never overflows while the hypervisor polls it once a time slice.
@@ -92,4 +95,29 @@ session_stop() {
 	wait "$SESSION_EMU" "$SESSION_READER" 2>/dev/null
 	tr -d '\r' <"$SESSION_OUT/serial.log" | sed 's/\x1b\[[0-9;?=]*[A-Za-z]//g' \
 		>"$SESSION_OUT/transcript.txt"
+}
+
+# A session up to the hv> prompt (harness.sh's note_failure for what is missing).
+session_boot() {
+	if ! session_start "$1" "$2" $((20000 + RANDOM % 20000)) "$3"; then
+		note_failure "no serial session"
+		session_stop
+		return 1
+	fi
+	session_wait 'hv> ' 300 || note_failure "no hv> prompt"
+	for _ in 1 2 3; do
+		session_command "" '^hv> $' 20 && break
+	done
+	return 0
+}
+
+session_poweroff() {
+	session_mark
+	session_type "poweroff"
+	session_enter
+	for _ in $(seq 60); do
+		kill -0 "$SESSION_EMU" 2>/dev/null || break
+		sleep 1
+	done
+	session_stop
 }

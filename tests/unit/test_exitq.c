@@ -272,6 +272,43 @@ static void test_insn_info_io(void **state)
 	}
 }
 
+/* INVPCID's memory operand and register (SDM 27.2.5), built field by field. */
+static void test_insn_info_mem(void **state)
+{
+	/* scale 3, 64-bit addresses, GS, index r9, base rbx, register operand r14 */
+	uint32_t info = 3U | (2U << 7) | (INSN_INFO_SEG_GS << 15) | (9U << 18) | (3U << 23) | (14U << 28);
+
+	(void)state;
+	assert_int_equal(insn_info_mem_scale(info), 3);
+	assert_int_equal(insn_info_mem_addr_size(info), 8);
+	assert_int_equal(insn_info_mem_seg(info), INSN_INFO_SEG_GS);
+	assert_true(insn_info_mem_index_valid(info));
+	assert_int_equal(insn_info_mem_index(info), 9);
+	assert_true(insn_info_mem_base_valid(info));
+	assert_int_equal(insn_info_mem_base(info), EXITQ_GPR_RBX);
+	assert_int_equal(insn_info_reg2(info), 14);
+	/* Index and base marked invalid (bits 22 and 27); 16- and 32-bit addresses. */
+	info = (1U << 22) | (1U << 27) | (1U << 7);
+	assert_false(insn_info_mem_index_valid(info));
+	assert_false(insn_info_mem_base_valid(info));
+	assert_int_equal(insn_info_mem_addr_size(info), 4);
+	assert_int_equal(insn_info_mem_addr_size(0), 2);
+	assert_int_equal(insn_info_mem_addr_size(3U << 7), 0);
+}
+
+/* RDRAND and RDSEED: destination bits 6:3, operand size bits 12:11. */
+static void test_insn_info_rand(void **state)
+{
+	(void)state;
+	assert_int_equal(insn_info_rand_reg(EXITQ_GPR_RDX << 3), EXITQ_GPR_RDX);
+	assert_int_equal(insn_info_rand_reg(15U << 3), 15);
+	assert_int_equal(insn_info_rand_size(0), 2);
+	assert_int_equal(insn_info_rand_size(1U << 11), 4);
+	assert_int_equal(insn_info_rand_size(2U << 11), 8);
+	assert_int_equal(insn_info_rand_size(3U << 11), 0);
+	assert_int_equal(insn_info_rand_reg((2U << 11) | (7U << 3)), EXITQ_GPR_RDI);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +319,8 @@ int main(void)
 		cmocka_unit_test(test_intr_info),
 		cmocka_unit_test(test_idt_vectoring),
 		cmocka_unit_test(test_insn_info_io),
+		cmocka_unit_test(test_insn_info_mem),
+		cmocka_unit_test(test_insn_info_rand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -298,6 +298,10 @@ static const struct {
 	{ "two console domains", "[guest c1]\nkernel = c\nrole = console\n[guest c2]\nkernel = c\n"
 	  "role = console\n", 4, "second console domain|'c1' on line 1" },
 	{ "bad role", "[guest a]\nkernel = k\nrole = dom0\n", 3, "bad value 'dom0' for role" },
+	{ "vmctl empty", "[guest a]\nkernel = k\nvmctl =\n", 3, "empty value for vmctl" },
+	{ "vmctl odd byte", "[guest a]\nkernel = k\nvmctl = rdtsc-exiting=on;#BP=trap\n", 3,
+	  "bad character ';' in vmctl" },
+	{ "vmctl twice", "[guest a]\nkernel = k\nvmctl = #BP=trap\nvmctl = #UD=trap\n", 4, "vmctl" },
 	{ "cpus not a number", "[guest a]\nkernel = k\ncpus = one\n", 3, "bad value 'one' for cpus" },
 	{ "cpus empty item", "[guest a]\nkernel = k\ncpus = 0,,1\n", 3, "for cpus" },
 	{ "cpus trailing comma", "[guest a]\nkernel = k\ncpus = 0,\n", 3, "for cpus" },
@@ -485,6 +489,32 @@ static void test_role_and_cpus(void **state)
 	assert_int_equal(cfg.guests[0].cpus[7], 63);
 }
 
+/* vmctl: kept as written for the hypervisor to judge (vmm/abi/vmctl.c), only its form checked here. */
+static void test_vmctl(void **state)
+{
+	struct hvcfg_guest g;
+	char msg[160], long_value[HVCFG_VMCTL_MAX + 8];
+
+	parse_ok("[guest a]\nkernel = k\nvmctl = rdtsc-exiting=on,#BP=trap, hlt-exiting=off\n"
+		 "[guest b]\nkernel = k\n");
+	assert_string_equal(cfg.guests[0].vmctl, "rdtsc-exiting=on,#BP=trap, hlt-exiting=off");
+	assert_string_equal(cfg.guests[1].vmctl, "");
+	parse_ok("[guest a]\nkernel = k\nvmctl = \"#PF=trap\"\n");
+	assert_string_equal(cfg.guests[0].vmctl, "#PF=trap");
+	/* Unknown names pass here: the loader cannot know the CPU; the hypervisor refuses them. */
+	parse_ok("[guest a]\nkernel = k\nvmctl = frobnicate=on\n");
+
+	g = cfg.guests[0];
+	assert_int_equal(hvcfg_set_guest_key(&g, "vmctl", "rdtsc-exiting=on", msg, sizeof(msg)), 0);
+	assert_string_equal(g.vmctl, "rdtsc-exiting=on");
+	memset(long_value, 'a', sizeof(long_value) - 1);
+	long_value[sizeof(long_value) - 1] = '\0';
+	assert_int_equal(hvcfg_set_guest_key(&g, "vmctl", long_value, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "too long for vmctl"));
+	assert_int_equal(hvcfg_set_guest_key(&g, "vmctl", "a=b\n", msg, sizeof(msg)), -1);
+	assert_string_equal(g.vmctl, "rdtsc-exiting=on");
+}
+
 static void test_set_guest_key(void **state)
 {
 	struct hvcfg_guest g, before;
@@ -538,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_bad_limits),
 		cmocka_unit_test(test_set_guest_key),
+		cmocka_unit_test(test_vmctl),
 		cmocka_unit_test(test_role_and_cpus),
 	};
 

@@ -32,6 +32,7 @@ static struct snap_vm sample(void)
 	vm.cfg.cpu_count = 2;
 	vm.cfg.cpus[0] = 1;
 	vm.cfg.cpus[1] = 0;
+	strcpy(vm.cfg.vmctl, "rdtsc-exiting=on,#BP=trap");
 	vm.clock_ticks = 0x123456789aULL;
 	vm.tsc_hz = 100000000ULL;
 	return vm;
@@ -59,6 +60,7 @@ static void assert_same(const struct snap_vm *a, const struct snap_vm *b)
 	assert_int_equal(a->cfg.load_addr, b->cfg.load_addr);
 	assert_int_equal(a->cfg.cpu_count, b->cfg.cpu_count);
 	assert_memory_equal(a->cfg.cpus, b->cfg.cpus, a->cfg.cpu_count);
+	assert_string_equal(a->cfg.vmctl, b->cfg.vmctl);
 	assert_int_equal(a->clock_ticks, b->clock_ticks);
 	assert_int_equal(a->tsc_hz, b->tsc_hz);
 }
@@ -98,6 +100,7 @@ static void test_longest_fits(void **state)
 	memset(in.cfg.initrd, 'i', sizeof(in.cfg.initrd) - 1);
 	memset(in.cfg.cmdline, 'c', sizeof(in.cfg.cmdline) - 1);
 	in.cfg.cpu_count = HVCFG_CPUS_MAX;
+	memset(in.cfg.vmctl, 'v', sizeof(in.cfg.vmctl) - 1);
 	len = encode(&in);
 	assert_int_equal(len, SNAP_VM_PAYLOAD_MAX);
 	assert_null(snap_vm_get(buf, len, &out));

@@ -51,7 +51,9 @@
 #define HC_SNAP_DELETE 0x111U    /* (req_gpa) -> 0 */
 #define HC_SNAP_CORRUPT 0x112U   /* (req_gpa, err_gpa, err_len) -> 0; test knob: flips byte req.offset */
 #define HC_VM_CLONE 0x113U       /* (req_gpa, res_gpa, err_gpa, err_len) -> the clone's id; req.id, req.as; res.pause_us */
-#define HV_MGMT_LAST 0x113U
+#define HC_VMCTL_INFO 0x114U     /* (id, gpa, len) -> 0; struct hv_vmctl_info */
+#define HC_VMCTL_SET 0x115U      /* (id, gpa, len, err_gpa, err_len) -> 0; "NAME=on|off #EXC=trap|off ..." */
+#define HV_MGMT_LAST 0x115U
 
 /* HC_VM_CONTROL operations, named after xl's commands. */
 #define HV_CTL_PAUSE 1U

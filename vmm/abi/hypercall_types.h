@@ -65,6 +65,26 @@ struct hv_snap_result {
 	uint64_t trapped_pages; /* live: pages copied first because the guest wrote them */
 };
 
+/*
+ * A guest's execution environment (HC_VMCTL_INFO), for `vmctl ID`: its
+ * vCPU 0's control words as they are now, the hypervisor's own setting of
+ * them, what the CPU allows, the exception bitmap and the traps counted.
+ * Words are indexed by enum vmctl_word (vmm/abi/vmctl.h).
+ */
+#define HV_VMCTL_WORDS 3
+struct hv_vmctl_info {
+	uint32_t ctls[HV_VMCTL_WORDS];   /* vCPU 0's pin-based, primary and secondary controls */
+	uint32_t base[HV_VMCTL_WORDS];   /* what the hypervisor sets before any vmctl change */
+	uint32_t chosen[HV_VMCTL_WORDS]; /* the bits the guest's vmctl settings decide (hv.cfg or vmctl) */
+	uint32_t must1[HV_VMCTL_WORDS];  /* the capability MSRs: allowed-0 (bits that must be 1) */
+	uint32_t may1[HV_VMCTL_WORDS];   /* and allowed-1 (bits that may be 1) */
+	uint32_t exception_bitmap;       /* vCPU 0's: the vectors trapped */
+	uint32_t vcpus;
+	uint64_t tsc_offset;             /* vCPU 0's VMCS TSC offset: guest TSC = host TSC + this */
+	uint64_t traps[32];              /* trapped exceptions passed on, per vector, all vCPUs */
+	uint64_t slice_us;               /* the scheduler's time slice */
+};
+
 /* A read from a byte ring (guest console, hypervisor log). */
 struct hv_ring_read {
 	uint64_t from; /* in: first byte wanted (0 = oldest held); out: first byte given */

@@ -10,6 +10,7 @@
 #include "vmm/console/hc.h"
 #include "vmm/console/out.h"
 #include "vmm/console/snap_cmds.h"
+#include "vmm/console/vmctl_cmds.h"
 
 struct command {
 	const char *name;
@@ -241,6 +242,10 @@ static const struct command commands[] = {
 	{ "snapshot-corrupt", "snapshot-corrupt SNAPSHOT OFFSET",
 	  "test knob: flip byte OFFSET of a snapshot, which restore must then refuse", 2, 2,
 	  cmd_snapshot_corrupt },
+	{ "vmctl", "vmctl ID|NAME [NAME=on|off #EXC=trap|off ...]",
+	  "list the guest's execution controls, trapped exceptions and TSC offset, or change them on "
+	  "every vCPU (hlt-exiting=off: a halted vCPU then halts its CPU until an interrupt)", 1,
+	  CMD_MAX_ARGS - 1, cmd_vmctl },
 	{ "top", "top", "exits per second by reason and CPU share per guest, until a key", 0, 0,
 	  cmd_top },
 	{ "dmesg", "dmesg", "the hypervisor's log", 0, 0, cmd_dmesg },

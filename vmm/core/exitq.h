@@ -303,4 +303,67 @@ static inline uint32_t insn_info_io_seg(uint32_t info)
 	return (info >> 15) & 0x7U;
 }
 
+/* ------------- VM-exit instruction information, INVPCID (SDM 27.2.5) --- */
+
+/*
+ * INVEPT, INVPCID and INVVPID share one layout: a memory operand built
+ * from base + index * scale + displacement (the displacement is the exit
+ * qualification), its segment and address size, and a register operand.
+ */
+static inline uint32_t insn_info_mem_scale(uint32_t info) /* the index's shift: 0..3 */
+{
+	return info & 0x3U;
+}
+
+/* Address size in bytes (2, 4 or 8) from bits 9:7, as for INS/OUTS. */
+static inline uint32_t insn_info_mem_addr_size(uint32_t info)
+{
+	return insn_info_io_addr_size(info);
+}
+
+static inline uint32_t insn_info_mem_seg(uint32_t info) /* INSN_INFO_SEG_* */
+{
+	return (info >> 15) & 0x7U;
+}
+
+static inline bool insn_info_mem_index_valid(uint32_t info)
+{
+	return !(info & (1U << 22));
+}
+
+static inline uint32_t insn_info_mem_index(uint32_t info) /* EXITQ_GPR_* */
+{
+	return (info >> 18) & 0xfU;
+}
+
+static inline bool insn_info_mem_base_valid(uint32_t info)
+{
+	return !(info & (1U << 27));
+}
+
+static inline uint32_t insn_info_mem_base(uint32_t info) /* EXITQ_GPR_* */
+{
+	return (info >> 23) & 0xfU;
+}
+
+static inline uint32_t insn_info_reg2(uint32_t info) /* the register operand, EXITQ_GPR_* */
+{
+	return (info >> 28) & 0xfU;
+}
+
+/* ------- VM-exit instruction information, RDRAND and RDSEED (27.2.5) --- */
+
+static inline uint32_t insn_info_rand_reg(uint32_t info) /* the destination, EXITQ_GPR_* */
+{
+	return (info >> 3) & 0xfU;
+}
+
+/* Operand size in bytes (2, 4 or 8) from bits 12:11; 0 for the reserved value 3. */
+static inline uint32_t insn_info_rand_size(uint32_t info)
+{
+	uint32_t os = (info >> 11) & 0x3U;
+
+	return os <= 2U ? 2U << os : 0U;
+}
+
 #endif

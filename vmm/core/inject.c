@@ -19,6 +19,8 @@
 #define INTERRUPTIBILITY_STI (1U << 0)
 #define INTERRUPTIBILITY_MOV_SS (1U << 1)
 #define INTERRUPTIBILITY_NMI (1U << 3)
+#define GUEST_ACTIVITY_ACTIVE 0U
+#define GUEST_ACTIVITY_HLT 1U
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error_code)
 {
@@ -94,8 +96,22 @@ static bool can_take_held(struct vcpu *v)
 	return !(blocking & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI));
 }
 
-static void write_event(const struct vcpu_event *e)
+/*
+ * A guest that ran HLT natively (HLT exiting off, vmctl; or off until just
+ * now, or restored so) is in the HLT activity state; it leaves it to take
+ * the event, as KVM does before injecting: its RIP is already past the
+ * HLT. Checked on every injection, not only while HLT exiting is off,
+ * because turning it back on leaves the state as it was.
+ */
+static void wake_from_hlt(struct vcpu *v)
 {
+	if (vmcs_read32(VMCS_GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
+		vmcs_write32(VMCS_GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+}
+
+static void write_event(struct vcpu *v, const struct vcpu_event *e)
+{
+	wake_from_hlt(v);
 	vmcs_write32(VMCS_ENTRY_INTR_INFO, e->info);
 	if (intr_info_has_error(e->info))
 		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERROR_CODE, e->error_code);
@@ -108,13 +124,13 @@ void inject_before_entry(struct vcpu *v)
 	bool want_window = false;
 
 	if (v->pending.valid) {
-		write_event(&v->pending);
+		write_event(v, &v->pending);
 		v->pending.valid = false;
 		/* A held event or a device interrupt still waiting is delivered after this one. */
 		want_window = v->held.valid || vm_irq_pending(v);
 	} else if (v->held.valid) {
 		if (can_take_held(v)) {
-			write_event(&v->held);
+			write_event(v, &v->held);
 			v->held.valid = false;
 			want_window = vm_irq_pending(v);
 		} else {
@@ -129,9 +145,11 @@ void inject_before_entry(struct vcpu *v)
 		if (can_take_interrupt(v)) {
 			int vector = vm_irq_ack(v);
 
-			if (vector >= 0)
+			if (vector >= 0) {
+				wake_from_hlt(v);
 				vmcs_write32(VMCS_ENTRY_INTR_INFO,
 					     intr_info_make((uint8_t)vector, INTR_TYPE_EXT_INTR, false));
+			}
 		} else {
 			want_window = true;
 		}

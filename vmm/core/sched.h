@@ -13,6 +13,8 @@ struct vcpu;
 
 struct vm;
 
+#define SCHED_SLICE_US 10000ULL /* a vCPU's time slice, unless it halts or blocks first */
+
 /* On the boot CPU: returns when no VM is left running (the APs run ap_main). */
 void sched_run(void);
 

@@ -13,6 +13,7 @@
 #include "arch/x86/vmx.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/abi/exit_reason.h"
+#include "vmm/abi/vmctl.h"
 #include "vmm/core/guest_tsc.h"
 #include "vmm/core/vcpu_req.h"
 
@@ -56,9 +57,15 @@ struct vcpu_event {
 	uint32_t insn_len; /* software interrupts and exceptions */
 };
 
-/* The VM-execution, exit and entry control words a vCPU keeps its own copy of (vcpu->ctls). */
+/*
+ * The VM-execution, exit and entry control words a vCPU keeps its own copy
+ * of (vcpu->ctls); the first three are the operator's (vmm/abi/vmctl.h).
+ */
 enum vcpu_ctl { VCPU_CTL_PIN, VCPU_CTL_PROC, VCPU_CTL_PROC2, VCPU_CTL_EXIT, VCPU_CTL_ENTRY,
 		VCPU_CTL_COUNT };
+_Static_assert((int)VCPU_CTL_PIN == (int)VMCTL_PIN && (int)VCPU_CTL_PROC == (int)VMCTL_PROC &&
+		       (int)VCPU_CTL_PROC2 == (int)VMCTL_PROC2,
+	       "the operator's control words are the vCPU's first three");
 
 /* Where a vCPU starts: filled by the guest loader, written into the VMCS by vcpu_setup. */
 enum vcpu_boot_mode { BOOT_REAL, BOOT_PROTECTED, BOOT_LONG };
@@ -103,6 +110,7 @@ struct vcpu {
 	 */
 	uint32_t ctls[VCPU_CTL_COUNT];
 	struct vcpu_ctl_change ctl_change[VCPU_CTL_COUNT]; /* asked for, not applied yet; VM's lock */
+	uint32_t exception_bitmap; /* what VMCS_EXCEPTION_BITMAP holds: its VM's vmctl.trap, once applied */
 	struct guest_regs regs;
 
 	/* Cached guest state: read on exit, written back before entry when dirty. */
@@ -136,6 +144,7 @@ struct vcpu {
 	uint64_t exit_tsc[EXIT_REASON_MAX + 1]; /* host TSC from each exit to the next entry, by reason */
 	uint32_t exit_tsc_min[EXIT_REASON_MAX + 1]; /* the fastest such handling (0: none yet) */
 	uint64_t run_tsc; /* host TSC ticks spent in the guest, for CPU shares */
+	uint64_t traps[32]; /* exceptions the operator trapped (vmctl), counted per vector and passed on */
 };
 
 /*

@@ -24,6 +24,8 @@ enum vcpu_req {
 	VCPU_REQ_RESET_VMCS,
 	/* Control bits to set and clear are waiting in vcpu->ctl_change (vcpu_request_controls()). */
 	VCPU_REQ_RELOAD_CONTROLS,
+	/* Its VM's trapped exceptions changed (vm->vmctl.trap): write its exception bitmap. */
+	VCPU_REQ_EXCEPTION_BITMAP,
 	/* Its VM's EPT permissions were taken away: drop this CPU's cached translations (INVEPT). */
 	VCPU_REQ_FLUSH_EPT,
 	/*

@@ -3,7 +3,9 @@
  * entry checks). Every control is computed from the capability MSRs: the
  * TRUE_* ones when IA32_VMX_BASIC bit 55 says so. A control we need that
  * the CPU cannot give is a clear error; a control we would merely like is
- * dropped; a reserved bit is set only where the CPU insists.
+ * dropped; a reserved bit is set only where the CPU insists. The debug
+ * controls are wanted so that a guest's DR7 and DEBUGCTL survive its exits
+ * (an exit sets DR7 to 0x400: without them the guest's value is lost).
  */
 #include "vmm/core/vcpu_setup.h"
 
@@ -52,10 +54,11 @@ static struct ctl_request requests[CTL_COUNT] = {
 	[CTL_EXIT] = { MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
 		       EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER,
 		       EXIT_ACK_INTR_ON_EXIT | EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT |
-			       EXIT_SAVE_PREEMPTION_TIMER,
+			       EXIT_SAVE_PREEMPTION_TIMER | EXIT_SAVE_DEBUG_CONTROLS,
 		       "VM-exit" },
 	[CTL_ENTRY] = { MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS,
-			ENTRY_LOAD_IA32_EFER, ENTRY_LOAD_IA32_PAT | ENTRY_IA32E_MODE, "VM-entry" },
+			ENTRY_LOAD_IA32_EFER, ENTRY_LOAD_IA32_PAT | ENTRY_IA32E_MODE | ENTRY_LOAD_DEBUG_CONTROLS,
+			"VM-entry" },
 };
 
 static uint32_t ctl_value[CTL_COUNT];
@@ -69,16 +72,28 @@ void vcpu_refuse_tpr_shadow(void)
 
 /*
  * Allowed settings (SDM A.3-A.5): low half = bits that must be 1, high half
- * = bits that may be 1. Asks for required|wanted, keeps what may be 1, adds
- * what must be 1. A guest's CR8 must never reach the physical TPR, so the
- * primary controls then get the TPR shadow or CR8 exiting (vmm/core/vtpr.h).
+ * = bits that may be 1, from the TRUE_* MSR where IA32_VMX_BASIC says so.
+ */
+void vcpu_control_caps(enum vcpu_ctl which, uint32_t *must1, uint32_t *may1)
+{
+	const struct ctl_request *r = &requests[which];
+	uint64_t caps = rdmsr(hv_vmx_caps()->true_ctls ? r->true_msr : r->msr);
+
+	*must1 = (uint32_t)caps;
+	*may1 = (uint32_t)(caps >> 32);
+}
+
+/*
+ * Asks for required|wanted, keeps what may be 1, adds what must be 1. A
+ * guest's CR8 must never reach the physical TPR, so the primary controls
+ * then get the TPR shadow or CR8 exiting (vmm/core/vtpr.h).
  */
 static int compute_control(int i)
 {
 	const struct ctl_request *r = &requests[i];
-	uint32_t msr = hv_vmx_caps()->true_ctls ? r->true_msr : r->msr;
-	uint64_t caps = rdmsr(msr);
-	uint32_t must1 = (uint32_t)caps, may1 = (uint32_t)(caps >> 32);
+	uint32_t must1, may1;
+
+	vcpu_control_caps((enum vcpu_ctl)i, &must1, &may1);
 
 	if ((r->required & may1) != r->required) {
 		ctl_error = ctl_missing[i];
@@ -96,6 +111,7 @@ static int compute_control(int i)
 
 int vcpu_check_controls(const char **why)
 {
+	uint32_t exit_must1, entry_must1, may1;
 	int i;
 
 	for (i = 0; i < CTL_COUNT; i++) {
@@ -111,12 +127,10 @@ int vcpu_check_controls(const char **why)
 	 * emulates the MSR instead).
 	 */
 	if (!vcpu_pat_switched()) {
-		ctl_value[CTL_EXIT] &= ~(EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT) |
-				       (uint32_t)rdmsr(hv_vmx_caps()->true_ctls ? requests[CTL_EXIT].true_msr
-										 : requests[CTL_EXIT].msr);
-		ctl_value[CTL_ENTRY] &= ~ENTRY_LOAD_IA32_PAT |
-					(uint32_t)rdmsr(hv_vmx_caps()->true_ctls ? requests[CTL_ENTRY].true_msr
-										  : requests[CTL_ENTRY].msr);
+		vcpu_control_caps(VCPU_CTL_EXIT, &exit_must1, &may1);
+		vcpu_control_caps(VCPU_CTL_ENTRY, &entry_must1, &may1);
+		ctl_value[CTL_EXIT] &= ~(EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT) | exit_must1;
+		ctl_value[CTL_ENTRY] &= ~ENTRY_LOAD_IA32_PAT | entry_must1;
 	}
 	return 0;
 }
@@ -386,12 +400,14 @@ int vcpu_setup_vmcs(struct vcpu *v, const char **why)
 		return -1;
 	}
 	v->launched = false;
-	vcpu_write_controls(v, VCPU_CTL_PIN, ctl_value[CTL_PIN]);
-	vcpu_write_controls(v, VCPU_CTL_PROC, ctl_value[CTL_PROC]);
-	vcpu_write_controls(v, VCPU_CTL_PROC2, ctl_value[CTL_PROC2]);
+	/* The operator's settings (vm->vmctl) hold from the start and across INIT-SIPI. */
+	vcpu_write_controls(v, VCPU_CTL_PIN, vmctl_apply(&vm->vmctl, VMCTL_PIN, ctl_value[CTL_PIN]));
+	vcpu_write_controls(v, VCPU_CTL_PROC, vmctl_apply(&vm->vmctl, VMCTL_PROC, ctl_value[CTL_PROC]));
+	vcpu_write_controls(v, VCPU_CTL_PROC2, vmctl_apply(&vm->vmctl, VMCTL_PROC2, ctl_value[CTL_PROC2]));
 	vcpu_write_controls(v, VCPU_CTL_EXIT, ctl_value[CTL_EXIT]);
 	v->wants_interrupt_window = false; /* the processor controls above have it off */
-	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
+	v->exception_bitmap = vm->vmctl.trap;
+	vmcs_write32(VMCS_EXCEPTION_BITMAP, v->exception_bitmap);
 	vmcs_write32(VMCS_PF_ERROR_CODE_MASK, 0);
 	vmcs_write32(VMCS_PF_ERROR_CODE_MATCH, 0);
 	vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
@@ -447,4 +463,9 @@ uint32_t vcpu_exit_controls(void)
 uint32_t vcpu_pin_controls(void)
 {
 	return ctl_value[CTL_PIN];
+}
+
+uint32_t vcpu_proc2_controls(void)
+{
+	return ctl_value[CTL_PROC2];
 }

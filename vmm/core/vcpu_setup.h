@@ -35,6 +35,10 @@ bool vcpu_uses_tpr_shadow(void);
 uint32_t vcpu_proc_controls(void);
 uint32_t vcpu_pin_controls(void);
 uint32_t vcpu_exit_controls(void);
+uint32_t vcpu_proc2_controls(void);
+
+/* What this CPU allows in a control word (SDM A.3-A.5): bits that must be 1, bits that may be 1. */
+void vcpu_control_caps(enum vcpu_ctl which, uint32_t *must1, uint32_t *may1);
 
 /* Whether VM exits save the guest's IA32_PAT and load the host's, and entries load the guest's. */
 bool vcpu_pat_switched(void);

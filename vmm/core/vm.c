@@ -26,6 +26,7 @@
 #include "vmm/core/sched.h"
 #include "vmm/core/vcpu_setup.h"
 #include "vmm/core/vm_irq.h"
+#include "vmm/core/vm_vmctl.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -405,6 +406,7 @@ static uint32_t reserve_slot(struct vm *vm)
 
 struct vm *vm_create_from(const struct hvcfg_guest *cfg, const struct vm_filler *fill, const char **why)
 {
+	char vmctl_err[160];
 	uint64_t bitmap;
 	struct vm *vm;
 	uint32_t i;
@@ -479,6 +481,12 @@ struct vm *vm_create_from(const struct hvcfg_guest *cfg, const struct vm_filler 
 		vm->vcpus[i]->tsc.offset = -vm->start_tsc;
 	if (fill ? fill->fill_vm(vm, fill->ctx, why) : guest_boot(vm, why))
 		goto fail;
+	if (cfg->vmctl[0] && vm_vmctl_change(vm, cfg->vmctl, strlen(cfg->vmctl), vmctl_err,
+					     sizeof(vmctl_err))) {
+		log_warn("hv: guest %s: vmctl = %s: %s", cfg->name, cfg->vmctl, vmctl_err);
+		*why = "its vmctl setting is refused (the log says why)";
+		goto fail;
+	}
 	for (i = 0; i < vm->vcpu_count; i++) {
 		if (vcpu_setup_vmcs(vm->vcpus[i], why))
 			goto fail;

@@ -111,6 +111,13 @@ struct vm {
 	bool ending;            /* someone has claimed the job of destroying or rebooting it */
 
 	uint64_t bad_hypercalls;
+	/*
+	 * The operator's changes to the hypervisor's execution controls and
+	 * the exceptions trapped (vmctl, hv.cfg `vmctl =`): every vCPU's VMCS
+	 * is set up with them, and a change reaches each vCPU's CPU as a
+	 * request (vm_vmctl_change). Under the VM's lock.
+	 */
+	struct vmctl_set vmctl;
 };
 
 /* Creates a VM from a config section and the loaded image; NULL with *why on failure (nothing leaks). */

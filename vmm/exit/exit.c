@@ -22,15 +22,20 @@
 static int handle_exception_or_nmi(struct vcpu *v)
 {
 	uint32_t info = vmcs_read32(VMCS_EXIT_INTR_INFO);
+	int rc;
 
 	/*
-	 * The exception bitmap is empty, so only an NMI meant for the host
-	 * lands here. The host has no NMI sources of its own: note it and go on.
+	 * An NMI meant for the host: the host has no NMI sources of its own,
+	 * so note it and go on. Exceptions come here only where the operator
+	 * trapped them (vmctl): counted and passed on to the guest.
 	 */
 	if (intr_info_type(info) == INTR_TYPE_NMI) {
 		log_warn("hv: NMI while guest %s ran", v->vm->name);
 		return EXIT_RESUME;
 	}
+	rc = vmctl_pass_exception(v, info);
+	if (rc >= 0)
+		return rc;
 	vmcs_dump(v, "unexpected exception exit");
 	vm_end(v->vm, VM_CRASHED, "unexpected exception exit, vector %u", intr_info_vector(info));
 	return EXIT_STOP;
@@ -164,7 +169,9 @@ static const struct exit_entry exit_table[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_GETSEC] = { handle_ud_instruction, "getsec" },
 	[EXIT_REASON_HLT] = { handle_hlt, "hlt" },
 	[EXIT_REASON_INVD] = { handle_invd_wbinvd, "invd" },
+	[EXIT_REASON_INVLPG] = { handle_invlpg, "invlpg" },
 	[EXIT_REASON_RDPMC] = { handle_ud_instruction, "rdpmc" },
+	[EXIT_REASON_RDTSC] = { handle_rdtsc, "rdtsc" },
 	[EXIT_REASON_VMCALL] = { handle_vmcall, "vmcall" },
 	[EXIT_REASON_VMCLEAR] = { handle_vmx_instruction, "vmclear" },
 	[EXIT_REASON_VMLAUNCH] = { handle_vmx_instruction, "vmlaunch" },
@@ -176,6 +183,7 @@ static const struct exit_entry exit_table[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_VMXOFF] = { handle_vmx_instruction, "vmxoff" },
 	[EXIT_REASON_VMXON] = { handle_vmx_instruction, "vmxon" },
 	[EXIT_REASON_CR_ACCESS] = { handle_cr_access, "cr-access" },
+	[EXIT_REASON_DR_ACCESS] = { handle_mov_dr, "dr-access" },
 	[EXIT_REASON_IO_INSTRUCTION] = { handle_io, "io" },
 	[EXIT_REASON_RDMSR] = { handle_rdmsr, "rdmsr" },
 	[EXIT_REASON_WRMSR] = { handle_wrmsr, "wrmsr" },
@@ -183,16 +191,21 @@ static const struct exit_entry exit_table[EXIT_REASON_MAX + 1] = {
 	[EXIT_REASON_MSR_LOADING] = { handle_entry_failure, "msr-loading" },
 	[EXIT_REASON_MWAIT] = { handle_ud_instruction, "mwait" },
 	[EXIT_REASON_MONITOR] = { handle_ud_instruction, "monitor" },
+	[EXIT_REASON_PAUSE] = { handle_pause, "pause" },
 	[EXIT_REASON_MACHINE_CHECK] = { handle_entry_failure, "machine-check" },
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = { handle_tpr_below_threshold, "tpr-below-threshold" },
 	[EXIT_REASON_EPT_VIOLATION] = { handle_ept_violation, "ept-violation" },
 	[EXIT_REASON_EPT_MISCONFIG] = { handle_ept_misconfig, "ept-misconfig" },
 	[EXIT_REASON_INVEPT] = { handle_vmx_instruction, "invept" },
+	[EXIT_REASON_RDTSCP] = { handle_rdtscp, "rdtscp" },
 	[EXIT_REASON_PREEMPTION_TIMER] = { handle_preemption_timer, "preemption-timer" },
 	[EXIT_REASON_INVVPID] = { handle_vmx_instruction, "invvpid" },
 	[EXIT_REASON_WBINVD] = { handle_invd_wbinvd, "wbinvd" },
 	[EXIT_REASON_XSETBV] = { handle_xsetbv, "xsetbv" },
+	[EXIT_REASON_RDRAND] = { handle_rdrand, "rdrand" },
+	[EXIT_REASON_INVPCID] = { handle_invpcid, "invpcid" },
 	[EXIT_REASON_VMFUNC] = { handle_vmx_instruction, "vmfunc" },
+	[EXIT_REASON_RDSEED] = { handle_rdseed, "rdseed" },
 };
 
 const char *exit_stat_name(uint32_t reason)

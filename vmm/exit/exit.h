@@ -40,4 +40,20 @@ int handle_ept_violation(struct vcpu *v);
 int handle_ept_misconfig(struct vcpu *v);
 int handle_vmcall(struct vcpu *v);
 
+/*
+ * The exits the operator's settings enable (vmm/exit/exit_vmctl.c). A
+ * trapped exception: counted and passed on to the guest, returning what
+ * the run loop should do; -1 if v does not trap that exception (nothing
+ * changed: the caller reports it).
+ */
+int vmctl_pass_exception(struct vcpu *v, uint32_t intr_info);
+int handle_rdtsc(struct vcpu *v);
+int handle_rdtscp(struct vcpu *v);
+int handle_pause(struct vcpu *v);
+int handle_invlpg(struct vcpu *v);
+int handle_invpcid(struct vcpu *v);
+int handle_mov_dr(struct vcpu *v);
+int handle_rdrand(struct vcpu *v);
+int handle_rdseed(struct vcpu *v);
+
 #endif

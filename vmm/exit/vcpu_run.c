@@ -28,13 +28,12 @@
 #include "vmm/core/hv.h"
 #include "vmm/core/inject.h"
 #include "vmm/exit/msr.h"
+#include "vmm/core/sched.h"
 #include "vmm/core/vcpu_setup.h"
 #include "vmm/core/vm.h"
 #include "vmm/core/vm_parts.h"
 #include "vmm/exit/vcpu_state.h"
 #include "vmm/exit/vmcs_dump.h"
-
-#define SLICE_US 10000ULL
 
 static uint64_t us_to_tsc(uint64_t us)
 {
@@ -186,6 +185,16 @@ static int reload_controls(struct vcpu *v)
 	return 0;
 }
 
+/* The operator trapped or let go of exceptions (vmctl): the VM's bitmap is the one to use now. */
+static int reload_exception_bitmap(struct vcpu *v)
+{
+	if (v->exception_bitmap != v->vm->vmctl.trap) {
+		v->exception_bitmap = v->vm->vmctl.trap;
+		vmcs_write32(VMCS_EXCEPTION_BITMAP, v->exception_bitmap);
+	}
+	return 0;
+}
+
 /* EPT entries lost permissions: translations this CPU cached from them must go (SDM 28.4.3.1). */
 static int flush_ept(struct vcpu *v)
 {
@@ -203,6 +212,7 @@ static int save_state(struct vcpu *v)
 static int (*const request_handlers[VCPU_REQ_COUNT])(struct vcpu *v) = {
 	[VCPU_REQ_RESET_VMCS] = reset_vmcs,
 	[VCPU_REQ_RELOAD_CONTROLS] = reload_controls,
+	[VCPU_REQ_EXCEPTION_BITMAP] = reload_exception_bitmap,
 	[VCPU_REQ_FLUSH_EPT] = flush_ept,
 	[VCPU_REQ_SAVE_STATE] = save_state,
 };
@@ -233,7 +243,7 @@ static void account_exit(struct vcpu *v, uint32_t reason, uint64_t ticks)
 void vcpu_run_slice(struct sched_cpu *c, struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	uint64_t slice_end = rdtsc() + us_to_tsc(SLICE_US);
+	uint64_t slice_end = rdtsc() + us_to_tsc(SCHED_SLICE_US);
 	uint64_t exited_at = 0;
 	uint32_t last_reason = 0;
 

@@ -19,7 +19,9 @@
 #include "mm/phys.h"
 #include "vmm/mgmt/create_spec.h"
 #include "vmm/mgmt/hc_check.h"
+#include "vmm/mgmt/mgmt_args.h"
 #include "vmm/mgmt/mgmt_snap.h"
+#include "vmm/mgmt/mgmt_vmctl.h"
 #include "vmm/core/hv.h"
 #include "vmm/core/mem_track.h"
 #include "vmm/abi/hypercall_abi.h"
@@ -48,12 +50,6 @@ static uint64_t tsc_to_ns(uint64_t ticks)
 	return ticks / khz * 1000000ULL + ticks % khz * 1000000ULL / khz;
 }
 
-/* The caller's buffer, checked: 0 or a negative HV_E* code. */
-static int check_buffer(struct vcpu *caller, uint64_t gpa, uint64_t len, uint64_t min, uint64_t max)
-{
-	return hc_check_buffer(&caller->vm->mmio, caller->vm->ram_bytes, gpa, len, min, max);
-}
-
 static int64_t put(struct vcpu *caller, uint64_t gpa, const void *src, uint64_t len)
 {
 	return vm_copy_to_guest(caller->vm, gpa, src, len) ? -HV_EFAULT : 0;
@@ -73,7 +69,7 @@ static struct vm *target(uint64_t id)
 static int target_and_buffer(struct vcpu *caller, uint64_t id, uint64_t gpa, uint64_t len,
 			     uint64_t min, uint64_t max, struct vm **vm, bool any_state)
 {
-	int rc = check_buffer(caller, gpa, len, min, max);
+	int rc = mgmt_check_buffer(caller, gpa, len, min, max);
 
 	if (rc)
 		return rc;
@@ -89,7 +85,7 @@ static int64_t op_read(struct vcpu *caller, uint64_t gpa, uint64_t len, uint64_t
 {
 	char buf[256];
 	size_t n;
-	int rc = check_buffer(caller, gpa, len, 1, IO_MAX);
+	int rc = mgmt_check_buffer(caller, gpa, len, 1, IO_MAX);
 
 	if (rc)
 		return rc;
@@ -113,7 +109,7 @@ static int64_t op_write(struct vcpu *caller, uint64_t gpa, uint64_t len)
 {
 	char buf[256];
 	uint64_t done = 0;
-	int rc = check_buffer(caller, gpa, len, 1, IO_MAX);
+	int rc = mgmt_check_buffer(caller, gpa, len, 1, IO_MAX);
 
 	if (rc)
 		return rc;
@@ -136,7 +132,7 @@ static int64_t vm_list(struct vcpu *caller, uint64_t gpa, uint64_t max)
 
 	if (max > VM_MAX)
 		max = VM_MAX;
-	rc = check_buffer(caller, gpa, max * sizeof(uint32_t), sizeof(uint32_t), VM_MAX * 4);
+	rc = mgmt_check_buffer(caller, gpa, max * sizeof(uint32_t), sizeof(uint32_t), VM_MAX * 4);
 	if (rc)
 		return rc;
 	for (i = 0; i < VM_MAX; i++) {
@@ -218,15 +214,17 @@ static int64_t vm_create_call(struct vcpu *caller, uint64_t gpa, uint64_t len, u
 	const char *why;
 	struct vm *vm;
 	int64_t ret;
-	int rc = check_buffer(caller, gpa, len, 1, CREATE_SPEC_MAX);
+	int rc = mgmt_check_buffer(caller, gpa, len, 1, CREATE_SPEC_MAX);
 
 	if (!rc)
-		rc = check_buffer(caller, err_gpa, err_len, 1, sizeof(err));
+		rc = mgmt_check_buffer(caller, err_gpa, err_len, 1, sizeof(err));
 	if (rc)
 		return rc;
 	vm_copy_from_guest(caller->vm, spec, gpa, len);
 	if (create_spec_parse(spec, len, hv_config(), image_known, NULL, &cfg, err, sizeof(err))) {
 		ret = -HV_EINVAL;
+	} else if (cfg.vmctl[0] && mgmt_vmctl_check(cfg.vmctl, err, sizeof(err))) {
+		ret = -HV_EINVAL; /* the line vm_create would only log */
 	} else if (name_in_use(cfg.name)) {
 		hv_snprintf(err, sizeof(err), "a guest called '%s' exists already (destroy it first)",
 			    cfg.name);
@@ -337,7 +335,7 @@ static int64_t ring_read_common(struct vcpu *caller, uint64_t gpa, uint64_t len,
 	char buf[IO_MAX];
 	size_t n;
 	uint64_t oldest;
-	int rc = check_buffer(caller, gpa, len, sizeof(hdr) + 1, sizeof(hdr) + IO_MAX);
+	int rc = mgmt_check_buffer(caller, gpa, len, sizeof(hdr) + 1, sizeof(hdr) + IO_MAX);
 
 	if (rc)
 		return rc;
@@ -424,7 +422,7 @@ static int64_t host_info(struct vcpu *caller, uint64_t gpa, uint64_t len)
 {
 	struct hv_host_info info;
 	uint32_t i;
-	int rc = check_buffer(caller, gpa, len, sizeof(info), sizeof(info));
+	int rc = mgmt_check_buffer(caller, gpa, len, sizeof(info), sizeof(info));
 
 	if (rc)
 		return rc;
@@ -537,6 +535,9 @@ int64_t mgmt_call(struct vcpu *caller, uint64_t nr, const uint64_t *a)
 	case HC_SNAP_CORRUPT:
 	case HC_VM_CLONE:
 		return mgmt_snap_call(caller, nr, a);
+	case HC_VMCTL_INFO:
+	case HC_VMCTL_SET:
+		return mgmt_vmctl_call(caller, nr, a);
 	default:
 		break;
 	}

@@ -9,16 +9,10 @@
 #include "vmm/abi/hypercall_abi.h"
 #include "vmm/abi/hypercall_types.h"
 #include "vmm/core/vm.h"
-#include "vmm/mgmt/hc_check.h"
+#include "vmm/mgmt/mgmt_args.h"
 #include "vmm/snapshot/snap_save.h"
 
-#define ERR_MAX 160
 #define LIST_MAX 4096
-
-static int check_buffer(struct vcpu *caller, uint64_t gpa, uint64_t len, uint64_t min, uint64_t max)
-{
-	return hc_check_buffer(&caller->vm->mmio, caller->vm->ram_bytes, gpa, len, min, max);
-}
 
 static bool has_nul(const char *s, size_t n)
 {
@@ -33,7 +27,7 @@ static bool has_nul(const char *s, size_t n)
 /* The request at gpa, its strings checked for their NULs: 0 or -HV_E*. */
 static int get_request(struct vcpu *caller, uint64_t gpa, struct hv_snap_request *req)
 {
-	int rc = check_buffer(caller, gpa, sizeof(*req), sizeof(*req), sizeof(*req));
+	int rc = mgmt_check_buffer(caller, gpa, sizeof(*req), sizeof(*req), sizeof(*req));
 
 	if (rc)
 		return rc;
@@ -49,24 +43,11 @@ static int get_request_with_result(struct vcpu *caller, const uint64_t *a, struc
 	int rc = get_request(caller, a[0], req);
 
 	if (!rc)
-		rc = check_buffer(caller, a[1], sizeof(struct hv_snap_result), sizeof(struct hv_snap_result),
+		rc = mgmt_check_buffer(caller, a[1], sizeof(struct hv_snap_result), sizeof(struct hv_snap_result),
 				  sizeof(struct hv_snap_result));
 	if (!rc)
-		rc = check_buffer(caller, a[2], a[3], 1, ERR_MAX);
+		rc = mgmt_check_buffer(caller, a[2], a[3], 1, MGMT_ERR_MAX);
 	return rc;
-}
-
-/* The reason into the caller's error buffer (checked already), cut to fit. */
-static void put_error(struct vcpu *caller, uint64_t gpa, uint64_t len, const char *why)
-{
-	char err[ERR_MAX];
-	size_t n = strlen(why);
-
-	if (n >= sizeof(err))
-		n = sizeof(err) - 1;
-	memcpy(err, why, n);
-	err[n] = '\0';
-	vm_copy_to_guest(caller->vm, gpa, err, n + 1 <= len ? n + 1 : len);
 }
 
 static int64_t save_call(struct vcpu *caller, const uint64_t *a)
@@ -81,7 +62,7 @@ static int64_t save_call(struct vcpu *caller, const uint64_t *a)
 		return rc;
 	if (snap_save(req.id, req.name, req.flags & HV_SNAP_STAY_PAUSED, req.flags & HV_SNAP_LIVE, &res,
 		      &why)) {
-		put_error(caller, a[2], a[3], why);
+		mgmt_put_error(caller, a[2], a[3], why);
 		return -HV_EINVAL;
 	}
 	out.pause_us = res.pause_us;
@@ -101,11 +82,11 @@ static int64_t restore_call(struct vcpu *caller, const uint64_t *a)
 	int rc = get_request(caller, a[0], &req);
 
 	if (!rc)
-		rc = check_buffer(caller, a[1], a[2], 1, ERR_MAX);
+		rc = mgmt_check_buffer(caller, a[1], a[2], 1, MGMT_ERR_MAX);
 	if (rc)
 		return rc;
 	if (snap_restore(req.name, req.as, &id, &why)) {
-		put_error(caller, a[1], a[2], why);
+		mgmt_put_error(caller, a[1], a[2], why);
 		return -HV_EINVAL;
 	}
 	return id;
@@ -123,7 +104,7 @@ static int64_t clone_call(struct vcpu *caller, const uint64_t *a)
 		return rc;
 	memset(&out, 0, sizeof(out));
 	if (snap_clone(req.id, req.as, &id, &out.pause_us, &why)) {
-		put_error(caller, a[2], a[3], why);
+		mgmt_put_error(caller, a[2], a[3], why);
 		return -HV_EINVAL;
 	}
 	return vm_copy_to_guest(caller->vm, a[1], &out, sizeof(out)) ? -HV_EFAULT : (int64_t)id;
@@ -133,7 +114,7 @@ static int64_t list_call(struct vcpu *caller, uint64_t gpa, uint64_t len)
 {
 	static char text[LIST_MAX];
 	size_t n;
-	int rc = check_buffer(caller, gpa, len, 1, LIST_MAX);
+	int rc = mgmt_check_buffer(caller, gpa, len, 1, LIST_MAX);
 
 	if (rc)
 		return rc;
@@ -148,11 +129,11 @@ static int64_t corrupt_call(struct vcpu *caller, const uint64_t *a)
 	int rc = get_request(caller, a[0], &req);
 
 	if (!rc)
-		rc = check_buffer(caller, a[1], a[2], 1, ERR_MAX);
+		rc = mgmt_check_buffer(caller, a[1], a[2], 1, MGMT_ERR_MAX);
 	if (rc)
 		return rc;
 	if (snap_corrupt(req.name, req.offset, &why)) {
-		put_error(caller, a[1], a[2], why);
+		mgmt_put_error(caller, a[1], a[2], why);
 		return -HV_EINVAL;
 	}
 	return 0;

@@ -141,6 +141,9 @@ static int put_vm_section(struct section_job *j, struct vm *vm, uint64_t now)
 
 	memset(&info, 0, sizeof(info));
 	info.cfg = vm->cfg;
+	/* The settings as they are now, not as hv.cfg gave them: a restore starts with these. */
+	if (!vmctl_format(&vm->vmctl, info.cfg.vmctl, sizeof(info.cfg.vmctl)) && !vmctl_empty(&vm->vmctl))
+		return -1; /* never: every setting at once fits (tests/unit/test_vmctl.c) */
 	info.clock_ticks = now - vm->start_tsc;
 	info.tsc_hz = timer_tsc_hz();
 	if (!section_open(j, &o, SNAP_VM_PAYLOAD_MAX))

@@ -49,6 +49,7 @@ void snap_vm_put(struct snap_out *o, const struct snap_vm *vm)
 	snap_put8(o, c->cpu_count);
 	for (i = 0; i < c->cpu_count && i < HVCFG_CPUS_MAX; i++)
 		snap_put8(o, c->cpus[i]);
+	put_string(o, c->vmctl, sizeof(c->vmctl));
 	snap_put64(o, vm->clock_ticks);
 	snap_put64(o, vm->tsc_hz);
 }
@@ -75,6 +76,8 @@ const char *snap_vm_get(const void *payload, size_t len, struct snap_vm *out)
 		return in.overrun ? "VM section is truncated" : "VM section lists too many CPUs";
 	for (i = 0; i < c->cpu_count; i++)
 		c->cpus[i] = snap_get8(&in);
+	if (!get_string(&in, c->vmctl, sizeof(c->vmctl)))
+		return in.overrun ? "VM section is truncated" : "VM section has malformed vmctl settings";
 	vm.clock_ticks = snap_get64(&in);
 	vm.tsc_hz = snap_get64(&in);
 	if (!snap_in_done(&in))

@@ -4,7 +4,9 @@
  *
  *   strings name, kernel, initrd, cmdline (u16 length, then the bytes);
  *   u64 memory bytes; u32 vCPUs; u8 type; u64 load address; u8 CPU
- *   count and that many CPU numbers; u64 TSC ticks the VM had run for at
+ *   count and that many CPU numbers; string vmctl (version 2: the guest's
+ *   execution-control settings as they were at the save, in the words of
+ *   vmm/abi/vmctl.h, which vm_create judges again); u64 TSC ticks the VM had run for at
  *   the save (its clock, which vm_now_ns and every device timer count
  *   from); u64 the TSC rate then.
  *
@@ -19,10 +21,11 @@
 #include "boot/hvcfg.h"
 #include "vmm/snapshot/snap_fields.h"
 
-#define SNAP_VM_VERSION 1U
+#define SNAP_VM_VERSION 2U
 /* Each string is at most its array less the NUL, after its u16 length. */
-#define SNAP_VM_PAYLOAD_MAX (4 * 2 + (HVCFG_NAME_MAX - 1) + 2 * (HVCFG_PATH_MAX - 1) + \
-			     (HVCFG_CMDLINE_MAX - 1) + 8 + 4 + 1 + 8 + 1 + HVCFG_CPUS_MAX + 8 + 8)
+#define SNAP_VM_PAYLOAD_MAX (5 * 2 + (HVCFG_NAME_MAX - 1) + 2 * (HVCFG_PATH_MAX - 1) + \
+			     (HVCFG_CMDLINE_MAX - 1) + 8 + 4 + 1 + 8 + 1 + HVCFG_CPUS_MAX + \
+			     (HVCFG_VMCTL_MAX - 1) + 8 + 8)
 
 struct snap_vm {
 	struct hvcfg_guest cfg; /* line is 0: it came from a snapshot */
