@@ -4,9 +4,10 @@
 ;
 ;   INT3, UD2              its own #BP and #UD handlers run, COUNT times each
 ;   #PF                    a 2 MiB page made not-present faults with the
-;                          right CR2 and error code, after INVLPG and after a
-;                          CR3 reload, and is reachable again after either
-;                          (so an emulated INVLPG or MOV to CR3 must flush)
+;                          right CR2 and error code, after INVLPG, after a
+;                          CR3 reload and (where CPUID offers it) after
+;                          INVPCID, and is reachable again after each (so an
+;                          emulated INVLPG, MOV to CR3 or INVPCID must flush)
 ;   single-step, INT1      its #DB handler runs, DR6.BS set for the step
 ;   MOV DR                 DR0 and DR7 read back what was written, DR7 also
 ;                          across an exit (CPUID)
@@ -19,7 +20,7 @@
 ;
 ; and prints one line a round, judged by tests/integration/vmctl_tests.sh:
 ;
-;   traps: round R bp B ud U pf P db D rdtsc T rdrand yes|no ok
+;   traps: round R bp B ud U pf P db D rdtsc T rdrand yes|no invpcid yes|no ok
 ;   traps: FAIL round R: what
 ;
 ; B, U, P, D count the guest's own handlers' runs since it started.
@@ -61,6 +62,7 @@ start:
 	call t_ud2
 	call t_pf_invlpg
 	call t_pf_cr3
+	call t_pf_invpcid
 	call t_debug
 	call t_dr
 	call t_rdtsc
@@ -161,6 +163,38 @@ t_pf_cr3:
 	mov [rbx], rax
 	cmp [pf_count], r8
 	FAILIF ne, "#PF after a CR3 reload with the page present again"
+	ret
+
+; INVPCID type 0 (one address, PCID 0) must flush like INVLPG; type 2
+; (every PCID, globals too) brings the page back.
+t_pf_invpcid:
+	cmp byte [has_invpcid], 0
+	je .done
+	mov rbx, TEST_ADDR
+	mov rdi, [pde_ptr]
+	mov rax, [rbx]
+	and qword [rdi], ~PTE_P
+	mov qword [invpcid_desc], 0
+	mov [invpcid_desc + 8], rbx
+	xor eax, eax
+	invpcid rax, [invpcid_desc]
+	mov r8, [pf_count]
+	db 0x48, 0x8b, 0x03		; mov rax, [rbx]: faults, the handler skips it
+	mov rcx, r8
+	inc rcx
+	cmp [pf_count], rcx
+	FAILIF ne, "no #PF after INVPCID of a page made not-present"
+	mov rax, [pf_cr2]
+	cmp rax, rbx
+	FAILIF ne, "#PF with the wrong CR2"
+	or qword [rdi], PTE_P
+	mov eax, 2
+	invpcid rax, [invpcid_desc]
+	mov r8, [pf_count]
+	mov rax, [rbx]
+	cmp [pf_count], r8
+	FAILIF ne, "#PF after INVPCID of every context with the page present again"
+.done:
 	ret
 
 t_debug:
@@ -355,6 +389,12 @@ report:
 	lea rsi, [s_rdrand_no]
 .rand:
 	call puts
+	lea rsi, [s_invpcid_yes]
+	cmp byte [has_invpcid], 0
+	jne .invpcid
+	lea rsi, [s_invpcid_no]
+.invpcid:
+	call puts
 .done:
 	ret
 
@@ -392,6 +432,8 @@ find_pde:
 	cpuid
 	bt ebx, 18
 	setc byte [has_rdseed]
+	bt ebx, 10
+	setc byte [has_invpcid]
 	mov eax, 0x80000001
 	cpuid
 	bt edx, 27
@@ -533,8 +575,10 @@ s_ud:		db " ud ", 0
 s_pf:		db " pf ", 0
 s_db:		db " db ", 0
 s_rdtsc:	db " rdtsc ", 0
-s_rdrand_yes:	db " rdrand yes ok", 10, 0
-s_rdrand_no:	db " rdrand no ok", 10, 0
+s_rdrand_yes:	db " rdrand yes", 0
+s_rdrand_no:	db " rdrand no", 0
+s_invpcid_yes:	db " invpcid yes ok", 10, 0
+s_invpcid_no:	db " invpcid no ok", 10, 0
 s_fail:		db "traps: FAIL round ", 0
 s_colon:	db ": ", 0
 s_backwards:	db "RDTSC went backwards", 0
@@ -582,6 +626,10 @@ rdtsc_ticks:	dq 0
 has_rdrand:	db 0
 has_rdseed:	db 0
 has_rdtscp:	db 0
+has_invpcid:	db 0
+
+align 16
+invpcid_desc:	dq 0, 0			; PCID, linear address
 
 align 16
 idt:		times IDT_VECTORS * 16 db 0

@@ -15,6 +15,12 @@
 #   session_boot ESP OUT CPUS          session_start on a random port, then
 #                                      the hv> prompt; 1 (noted) without a session
 #   session_poweroff                   poweroff, the emulator's end, session_stop
+#   session_console_until NAME REGEX CHECK
+#                                      `console NAME` until REGEX shows and
+#                                      CHECK (a command reading the transcript
+#                                      since on stdin) succeeds, then Ctrl-]
+#   round_at_least PREFIX N            CHECK: the last "PREFIX: round M" has M >= N
+#   console_domain_cfg                 hv.cfg's console domain section, on CPU 0
 
 # Between typed bytes: long enough that the 16-byte FIFO of the emulated
 # UART never overflows while the hypervisor polls it once a time slice.
@@ -120,4 +126,32 @@ session_poweroff() {
 		sleep 1
 	done
 	session_stop
+}
+
+session_console_until() {
+	session_command "console $1" "$2" 120 || note_failure "console $1 showed nothing like '$2'"
+	for _ in $(seq 240); do
+		session_since | eval "$3" && break
+		sleep 1
+	done
+	printf '\035' >&3
+	session_wait '^hv> $' 30 || note_failure "Ctrl-] did not leave $1's console"
+}
+
+round_at_least() {
+	last=$(grep -aoE "$1: round [0-9]+" | tail -n 1 | cut -d' ' -f3)
+	[ -n "$last" ] && [ "$last" -ge "$2" ]
+}
+
+# hv.cfg's section for the console domain, pinned to CPU 0.
+console_domain_cfg() {
+	cat <<CFG
+[guest console]
+kernel = console.bin
+type = long
+memory = 8M
+role = console
+cpus = 0
+autostart = yes
+CFG
 }

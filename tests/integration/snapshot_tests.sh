@@ -12,28 +12,15 @@ memsum_line() {
 
 # Attaches to guest $1 until its console shows round $2 or later; echoes the first round it shows.
 memsum_watch() {
-	session_command "console $1" "memsum: round [0-9]+ sum" 120 || note_failure "console $1 showed no round"
-	for _ in $(seq 120); do
-		last=$(session_since | grep -aoE 'memsum: round [0-9]+' | tail -n 1 | cut -d' ' -f3)
-		[ -n "$last" ] && [ "$last" -ge "$2" ] && break
-		sleep 1
-	done
-	printf '\035' >&3
-	session_wait '^hv> $' 30 || note_failure "Ctrl-] did not leave $1's console"
+	session_console_until "$1" "memsum: round [0-9]+ sum" "round_at_least memsum $2"
 	session_since | grep -aoE 'memsum: round [0-9]+' | head -n 1 | cut -d' ' -f3
 }
 
 # hv.cfg with the console domain on CPU 0 and memsum with $1 of RAM on CPU 1:
 # memsum's state is then captured by its own CPU while a save runs on the console's.
 memsum_hv_cfg() {
+	console_domain_cfg
 	cat <<CFG
-[guest console]
-kernel = console.bin
-type = long
-memory = 8M
-role = console
-cpus = 0
-autostart = yes
 
 [guest memsum]
 kernel = memsum.bin

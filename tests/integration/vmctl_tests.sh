@@ -8,18 +8,24 @@
 # settings from hv.cfg's vmctl key. Every refusal gets its one line and
 # changes nothing. Source after emu.sh, harness.sh and session.sh.
 
-# Attaches to guest $1 until its console shows round $2 or later; leaves
-# what it showed in TRAPS_OUT and the last round in TRAPS_LAST.
-traps_watch() {
-	session_command "console $1" "traps: round [0-9]+" 120 || note_failure "console $1 showed no round"
-	for _ in $(seq 240); do
-		TRAPS_LAST=$(session_since | grep -aoE 'traps: round [0-9]+' | tail -n 1 | cut -d' ' -f3)
-		[ -n "$TRAPS_LAST" ] && [ "$TRAPS_LAST" -ge "$2" ] && break
-		sleep 1
-	done
-	printf '\035' >&3
-	session_wait '^hv> $' 30 || note_failure "Ctrl-] did not leave $1's console"
+# Attaches to guest $1 until the CHECK $2 holds (session_console_until);
+# leaves what it showed in TRAPS_OUT and the last round in TRAPS_LAST.
+traps_watch_until() {
+	session_console_until "$1" "traps: round [0-9]+" "$2"
 	TRAPS_OUT=$(session_since)
+	TRAPS_LAST=$(echo "$TRAPS_OUT" | grep -aoE 'traps: round [0-9]+' | tail -n 1 | cut -d' ' -f3)
+}
+
+# ... until its console shows round $2 or later.
+traps_watch() {
+	traps_watch_until "$1" "round_at_least traps $2"
+}
+
+# Notes a failure if a round after $1 in TRAPS_OUT failed, showing the first three.
+traps_no_fail() {
+	lines=$(traps_after "$1")
+	echo "$lines" | grep -a 'FAIL' | head -n 3 | sed 's/^/    /'
+	echo "$lines" | grep -aq 'FAIL' && note_failure "$2: a round failed after round $1 ($3)"
 }
 
 # The round lines (ok and FAIL) of TRAPS_OUT for rounds after $1.
@@ -32,9 +38,7 @@ traps_after() {
 # TRAPS_TICKS: the fewest ticks per RDTSC among them (a round whose loop a
 # time slice of the other guest cut into reads more).
 traps_judge() {
-	lines=$(traps_after "$1")
-	echo "$lines" | grep -a 'FAIL' | head -n 3 | sed 's/^/    /'
-	echo "$lines" | grep -aq 'FAIL' && note_failure "$2: a round failed after round $1 ($3)"
+	traps_no_fail "$1" "$2" "$3"
 	[ "$(echo "$lines" | grep -ac ' ok$')" -ge 3 ] || note_failure "$2: fewer than 3 good rounds after round $1 ($3)"
 	TRAPS_TICKS=$(echo "$lines" | grep -a ' ok$' | sed -n 's/.* rdtsc \([0-9]*\) .*/\1/p' | sort -n | head -n 1)
 }
@@ -55,29 +59,16 @@ traps_change_stats() {
 			END { print n + 0, bad + 0, (side == "above" ? min : max) + 0 }'
 }
 
-# Attaches to guest $1 until 4 rounds have come after the change that
-# traps_change_stats $2 $3 $4 looks for (the console replays its ring
-# first, so the rounds are in order); TRAPS_OUT and TRAPS_LAST as
-# traps_watch.
-traps_watch_change() {
-	session_command "console $1" "traps: round [0-9]+" 120 || note_failure "console $1 showed no round"
-	for _ in $(seq 240); do
-		set -- "$1" "$2" "$3" "$4" $(session_since | traps_change_stats "$2" "$3" "$4")
-		[ "$5" -ge 4 ] && break
-		sleep 1
-	done
-	printf '\035' >&3
-	session_wait '^hv> $' 30 || note_failure "Ctrl-] did not leave $1's console"
-	TRAPS_OUT=$(session_since)
-	TRAPS_LAST=$(echo "$TRAPS_OUT" | grep -aoE 'traps: round [0-9]+' | tail -n 1 | cut -d' ' -f3)
+# CHECK for traps_watch_until: 4 rounds after the change traps_change_stats
+# finds (the console replays its ring first, so the rounds are in order).
+traps_changed_enough() {
+	[ "$(traps_change_stats "$1" "$2" "$3" | cut -d' ' -f1)" -ge 4 ]
 }
 
-# After traps_watch_change: every round after $1 ok, and at least 3 after
+# After traps_watch_until with traps_changed_enough: every round after $1 ok, and at least 3 after
 # the change, each on its side. TRAPS_TICKS as traps_change_stats.
 traps_judge_change() {
-	lines=$(traps_after "$1")
-	echo "$lines" | grep -a 'FAIL' | head -n 3 | sed 's/^/    /'
-	echo "$lines" | grep -aq 'FAIL' && note_failure "traps: a round failed after round $1 ($4)"
+	traps_no_fail "$1" traps "$4"
 	set -- $(echo "$TRAPS_OUT" | traps_change_stats "$1" "$2" "$3") "$4"
 	TRAPS_TICKS=$3
 	[ "$1" -ge 3 ] && [ "$2" -eq 0 ] ||
@@ -96,14 +87,8 @@ traps_counts() {
 }
 
 vmctl_hv_cfg() {
+	console_domain_cfg
 	cat <<CFG
-[guest console]
-kernel = console.bin
-type = long
-memory = 8M
-role = console
-cpus = 0
-autostart = yes
 
 [guest traps]
 kernel = traps.bin
@@ -185,11 +170,16 @@ t_bochs_vmctl() {
 	rand=on
 	session_since | grep -aq 'not offered by this CPU' && rand=off
 	# Typing takes the guest many rounds: the change shows where RDTSC gets slow.
-	traps_watch_change traps "$before" above $((t0 * 10))
+	traps_watch_until traps "traps_changed_enough $before above $((t0 * 10))"
 	on_round=$TRAPS_LAST
 	traps_judge_change "$before" above $((t0 * 10)) "with every exit and trap on"
 	t1=${TRAPS_TICKS:-0}
 	echo "    trapped: round $on_round, $t1 ticks per RDTSC at the fewest"
+	if echo "$TRAPS_OUT" | grep -aq ' invpcid yes ok$'; then
+		echo "    INVPCID exercised (it exits with invlpg-exiting)"
+	else
+		echo "    (this CPU's CPUID offers no INVPCID: its exit is not exercised)"
+	fi
 
 	session_command "vmctl traps" '^TSC offset: 0x' || note_failure "vmctl traps did not list"
 	LISTING=$(session_since)
@@ -218,7 +208,7 @@ t_bochs_vmctl() {
 	fi
 	traps_counts traps
 	counts_a=$TRAPS_COUNTS
-	traps_watch_change traps "$on_round" below $((t1 / 10))
+	traps_watch_until traps "traps_changed_enough $on_round below $((t1 / 10))"
 	traps_judge_change "$on_round" below $((t1 / 10)) "after turning everything off"
 	t2=$TRAPS_TICKS
 	traps_counts traps

@@ -80,10 +80,12 @@ struct hv_vmctl_info {
 	uint32_t may1[HV_VMCTL_WORDS];   /* and allowed-1 (bits that may be 1) */
 	uint32_t exception_bitmap;       /* vCPU 0's: the vectors trapped */
 	uint32_t vcpus;
+	uint32_t pad;
 	uint64_t tsc_offset;             /* vCPU 0's VMCS TSC offset: guest TSC = host TSC + this */
 	uint64_t traps[32];              /* trapped exceptions passed on, per vector, all vCPUs */
 	uint64_t slice_us;               /* the scheduler's time slice */
 };
+_Static_assert(sizeof(struct hv_vmctl_info) == 80 + 32 * 8 + 8, "hv_vmctl_info has no hidden padding");
 
 /* A read from a byte ring (guest console, hypervisor log). */
 struct hv_ring_read {
