@@ -135,6 +135,7 @@ struct vcpu {
 	void *vapic;            /* virtual-APIC page with the TPR shadow (VTPR at 0x80), else NULL */
 	uint32_t tpr_threshold; /* what VMCS_TPR_THRESHOLD holds */
 	uint64_t guest_msrs[6]; /* MSRs passed through but not switched by VMX (vmm/exit/msr.h) */
+	uint64_t dr[7];         /* DR0-DR3 and DR6 (indexes 0-3, 6) while another vCPU has the CPU: VMX switches DR7 only */
 	uint64_t spec_ctrl;     /* IA32_SPEC_CTRL while the host runs (vmm/exit/msr.c) */
 	uint64_t pat;           /* IA32_PAT where it is emulated (no PAT load/save controls) */
 

@@ -165,6 +165,7 @@ struct vcpu *vcpu_create(struct vm *vm, uint32_t id)
 		return NULL;
 	vmcs = phys_alloc_page();
 	v->fpu_area = alloc_page_virt(); /* zeroed: the reset state */
+	v->dr[6] = 0xffff0ff0ULL; /* DR6 at reset (SDM Vol. 3, 18.2.3); DR0-DR3 are 0 */
 	/* Zeroed too: VTPR 0, the TPR after reset. */
 	v->vapic = vcpu_uses_tpr_shadow() ? alloc_page_virt() : NULL;
 	if (!vmcs || !v->fpu_area || (vcpu_uses_tpr_shadow() && !v->vapic)) {

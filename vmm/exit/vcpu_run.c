@@ -40,6 +40,25 @@ static uint64_t us_to_tsc(uint64_t us)
 	return timer_tsc_hz() / 1000000ULL * us;
 }
 
+/* DR0-DR3 and DR6 stay the guest's while it has the CPU (the host never uses them); switched by hand between vCPUs. */
+static const unsigned debug_regs[] = { 0, 1, 2, 3, 6 };
+
+static void save_debug_regs(struct vcpu *v)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(debug_regs) / sizeof(debug_regs[0]); i++)
+		v->dr[debug_regs[i]] = read_dr(debug_regs[i]);
+}
+
+static void load_debug_regs(struct vcpu *v)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(debug_regs) / sizeof(debug_regs[0]); i++)
+		write_dr(debug_regs[i], v->dr[debug_regs[i]]);
+}
+
 /*
  * Gives the CPU's guest state to `next`, saving what the previous vCPU left
  * there. The VMCS is loaded every time: VM creation and management calls
@@ -55,9 +74,11 @@ static int switch_to(struct sched_cpu *c, struct vcpu *next)
 		if (c->loaded) {
 			fpu_save(c->loaded->fpu_area, c->loaded->xcr0);
 			msr_save_guest(c->loaded->guest_msrs);
+			save_debug_regs(c->loaded);
 		}
 		fpu_restore(next->fpu_area, next->xcr0);
 		msr_load_guest(next->guest_msrs);
+		load_debug_regs(next);
 		c->loaded = next;
 	}
 	if (vmcs_load(next->vmcs_phys))
