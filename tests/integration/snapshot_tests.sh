@@ -31,6 +31,24 @@ autostart = yes
 CFG
 }
 
+# Guest $1 ($2 in messages) came from memsum as it ran on: the round it
+# starts with must have the same line in memsum's own console, and neither
+# may have found its memory or registers changed.
+agrees_with_source() {
+	first=$(memsum_watch "$1" 0)
+	copy_out=$(session_since)
+	session_command "console memsum" "memsum: round [0-9]+ sum" 60
+	sleep 5
+	printf '\035' >&3
+	session_wait '^hv> $' 30
+	source_out=$(session_since)
+	want=$(echo "$source_out" | grep -aoE "memsum: round $first sum [0-9a-f]+ ok" | head -n 1)
+	got=$(echo "$copy_out" | grep -aoE "memsum: round $first sum [0-9a-f]+ ok" | head -n 1)
+	echo "    $2 starts with round $first"
+	[ -n "$want" ] && [ "$want" = "$got" ] || note_failure "round $first: the source said '$want', $2 '$got'"
+	echo "$copy_out$source_out" | grep -aq 'memsum: FAIL' && note_failure "$2 or its source found its memory or registers changed"
+}
+
 snapshot_free_mib() {
 	session_command "list" '^free memory: [0-9]+ MiB' 60 || note_failure "list shows no free memory"
 	session_since | sed -n 's/^free memory: \([0-9]*\) MiB.*/\1/p' | tail -n 1
@@ -103,18 +121,7 @@ t_bochs_snapshot() {
 	session_command "clone memsum memsum2" "clone refused: .*a guest of that name exists already" 300 || note_failure "clone over a live name"
 	session_command "clone memsum mclone" "cloned guest memsum as mclone \(id [0-9]+\): paused [0-9]+ us" 300 || note_failure "clone"
 	echo "    $(session_since | grep -aoE 'cloned guest memsum as mclone.*')"
-	cfirst=$(memsum_watch mclone 0)
-	clone_out=$(session_since)
-	session_command "console memsum" "memsum: round [0-9]+ sum" 60
-	sleep 5
-	printf '\035' >&3
-	session_wait '^hv> $' 30
-	source_out=$(session_since)
-	cwant=$(echo "$source_out" | grep -aoE "memsum: round $cfirst sum [0-9a-f]+ ok" | head -n 1)
-	cgot=$(echo "$clone_out" | grep -aoE "memsum: round $cfirst sum [0-9a-f]+ ok" | head -n 1)
-	echo "    the clone starts with round $cfirst"
-	[ -n "$cwant" ] && [ "$cwant" = "$cgot" ] || note_failure "round $cfirst: the source said '$cwant', the clone '$cgot'"
-	echo "$clone_out$source_out" | grep -aq 'memsum: FAIL' && note_failure "the clone or its source found its memory or registers changed"
+	agrees_with_source mclone "the clone"
 	free_c1=$(snapshot_free_mib)
 	session_since | grep -aEq "^ +[0-9]+ mclone +running .*\([0-9]+ MiB shared\)" || note_failure "list does not show the clone's shared memory"
 	session_command "info mclone" 'memory: [0-9]+ MiB shared copy-on-write' || note_failure "info does not show the clone's shared memory"
@@ -137,18 +144,7 @@ t_bochs_snapshot() {
 	[ -n "$trapped" ] && [ "$trapped" -gt 0 ] || note_failure "no page was trapped during the live save ($trapped)"
 	session_command "snapshots" '^l1 +memsum +[0-9]+ live' || note_failure "snapshots does not list l1 as live"
 	session_command "restore l1 as live1" "restored l1 as guest id [0-9]+" 300 || note_failure "restore of a live snapshot"
-	lfirst=$(memsum_watch live1 0)
-	live_out=$(session_since)
-	session_command "console memsum" "memsum: round [0-9]+ sum" 60
-	sleep 5
-	printf '\035' >&3
-	session_wait '^hv> $' 30
-	source_out=$(session_since)
-	lwant=$(echo "$source_out" | grep -aoE "memsum: round $lfirst sum [0-9a-f]+ ok" | head -n 1)
-	lgot=$(echo "$live_out" | grep -aoE "memsum: round $lfirst sum [0-9a-f]+ ok" | head -n 1)
-	echo "    the guest restored from the live snapshot starts with round $lfirst"
-	[ -n "$lwant" ] && [ "$lwant" = "$lgot" ] || note_failure "round $lfirst: the source said '$lwant', the live snapshot's guest '$lgot'"
-	echo "$live_out$source_out" | grep -aq 'memsum: FAIL' && note_failure "after the live save a guest found its memory or registers changed"
+	agrees_with_source live1 "the guest restored from the live snapshot"
 	session_command "destroy live1" "guest live1 \(id [0-9]+\) destroyed" || note_failure "destroy live1"
 	session_command "snapshot-delete l1" "snapshot l1 deleted" || note_failure "snapshot-delete l1"
 

@@ -41,14 +41,6 @@ static uint64_t chunk_len(const struct vm *vm, uint32_t chunk)
 	return left < VM_RAM_CHUNK ? left : VM_RAM_CHUNK;
 }
 
-static void flush_all_vcpus(struct vm *vm)
-{
-	uint32_t i;
-
-	for (i = 0; i < vm->vcpu_count; i++)
-		vcpu_request(vm->vcpus[i], VCPU_REQ_FLUSH_EPT);
-}
-
 int mem_track_make_private(struct vm *vm, uint32_t chunk)
 {
 	uint64_t gpa = (uint64_t)chunk * VM_RAM_CHUNK, len = chunk_len(vm, chunk);
@@ -75,7 +67,7 @@ int mem_track_make_private(struct vm *vm, uint32_t chunk)
 	}
 	vm->ram_cow[chunk] = 0;
 	vm->ram_cow_count--;
-	flush_all_vcpus(vm);
+	vm_request_all(vm, VCPU_REQ_FLUSH_EPT);
 	return 0;
 }
 
@@ -91,7 +83,7 @@ int mem_track_share_all(struct vm *vm)
 		vm->ram_cow[i] = 1;
 		vm->ram_cow_count++;
 	}
-	flush_all_vcpus(vm);
+	vm_request_all(vm, VCPU_REQ_FLUSH_EPT);
 	return i == vm->ram_chunk_count ? 0 : -1;
 }
 

@@ -61,6 +61,14 @@ void vcpu_request(struct vcpu *v, enum vcpu_req r)
 	sched_kick(v);
 }
 
+void vm_request_all(struct vm *vm, enum vcpu_req r)
+{
+	uint32_t i;
+
+	for (i = 0; i < vm->vcpu_count; i++)
+		vcpu_request(vm->vcpus[i], r);
+}
+
 /*
  * A halted vCPU wakes when its VM's interrupt controller has something for
  * it; one blocked in a hypercall when the operator typed or its time is up.

@@ -32,6 +32,9 @@ void sched_kick(struct vcpu *v);
  */
 void vcpu_request(struct vcpu *v, enum vcpu_req r);
 
+/* The same for every vCPU of vm (its EPT changed: VCPU_REQ_FLUSH_EPT). */
+void vm_request_all(struct vm *vm, enum vcpu_req r);
+
 /*
  * Waits until no other CPU is inside a slice of one of vm's vCPUs (a
  * paused VM's vCPUs leave at their next exit). Never with a lock held.

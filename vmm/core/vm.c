@@ -124,6 +124,14 @@ void *vm_gpa_to_hva(const struct vm *vm, uint64_t gpa)
 	return phys_to_virt(vm->ram_chunks[gpa / VM_RAM_CHUNK] + gpa % VM_RAM_CHUNK);
 }
 
+/* How much of [gpa, gpa + len) lies in gpa's 2 MiB chunk (contiguous in host memory). */
+static uint64_t in_chunk(uint64_t gpa, uint64_t len)
+{
+	uint64_t n = VM_RAM_CHUNK - gpa % VM_RAM_CHUNK;
+
+	return n < len ? n : len;
+}
+
 int vm_copy_from_guest(const struct vm *vm, void *dst, uint64_t gpa, uint64_t len)
 {
 	uint8_t *d = dst;
@@ -131,10 +139,8 @@ int vm_copy_from_guest(const struct vm *vm, void *dst, uint64_t gpa, uint64_t le
 	if (!vm_gpa_is_ram(vm, gpa, len))
 		return -1;
 	while (len) {
-		uint64_t n = VM_RAM_CHUNK - gpa % VM_RAM_CHUNK;
+		uint64_t n = in_chunk(gpa, len);
 
-		if (n > len)
-			n = len;
 		memcpy(d, vm_gpa_to_hva(vm, gpa), n);
 		d += n, gpa += n, len -= n;
 	}
@@ -157,10 +163,8 @@ int vm_copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 	if (!vm_gpa_is_ram(vm, gpa, len))
 		return -1;
 	while (len) {
-		uint64_t n = VM_RAM_CHUNK - gpa % VM_RAM_CHUNK;
+		uint64_t n = in_chunk(gpa, len);
 
-		if (n > len)
-			n = len;
 		/*
 		 * The hypervisor writes guest RAM past EPT: a page a live save has
 		 * not copied yet goes into the snapshot first, and a chunk shared

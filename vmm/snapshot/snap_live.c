@@ -28,6 +28,7 @@
 #include "vmm/core/vm.h"
 #include "vmm/snapshot/snap_format.h"
 #include "vmm/snapshot/snap_ram.h"
+#include "vmm/snapshot/snap_save.h"
 #include "vmm/snapshot/snap_store.h"
 
 #define PROGRESS_EVERY (64ULL << 20)
@@ -51,19 +52,6 @@ static void set_bit_range(uint64_t *bits, uint64_t first, uint64_t count, bool o
 	}
 }
 
-static uint8_t *guest_page(void *ctx, uint64_t gpa)
-{
-	return vm_gpa_to_hva(ctx, gpa);
-}
-
-static void flush_all_vcpus(struct vm *vm)
-{
-	uint32_t i;
-
-	for (i = 0; i < vm->vcpu_count; i++)
-		vcpu_request(vm->vcpus[i], VCPU_REQ_FLUSH_EPT);
-}
-
 /*
  * Pages [first, first + count) of one chunk, all waiting: into the snapshot
  * as one RAM section, no longer waiting (still read-only: see writable()).
@@ -79,7 +67,7 @@ static void copy_run(struct vm *vm, uint64_t first, uint32_t count)
 		struct snap_out o;
 
 		snap_out_init(&o, p, (size_t)max);
-		live.res.zero_pages += snap_ram_put(&o, gpa, count, guest_page, vm);
+		live.res.zero_pages += snap_ram_put(&o, gpa, count, snap_guest_page, vm);
 		live.res.ram_pages += count;
 		snap_store_section_end(live.s, SNAP_SEC_RAM, SNAP_RAM_VERSION, o.len);
 	} else if (!live.failed) {
@@ -152,7 +140,7 @@ int snap_live_arm(struct vm *vm, struct snapshot *s, const char **why)
 	live.s = s;
 	vm->live_trap = live_trap;
 	vm->live_pending = bits;
-	flush_all_vcpus(vm);
+	vm_request_all(vm, VCPU_REQ_FLUSH_EPT);
 	spin_unlock(&vm->lock);
 	return 0;
 }
@@ -223,7 +211,7 @@ int snap_live_copy(struct vm *vm, struct snap_live_result *res, const char **why
 	if (live.failed) {
 		/* Whatever is still read-only for the save: writable again. */
 		ept_protect(&vm->ept, 0, vm->ram_bytes, EPT_RWX);
-		flush_all_vcpus(vm);
+		vm_request_all(vm, VCPU_REQ_FLUSH_EPT);
 	}
 	spin_unlock(&vm->lock);
 	kfree(bits);

@@ -98,11 +98,6 @@ static const char *fill_device_section(struct restore *r, struct vm *vm, const s
 	return NULL;
 }
 
-static uint8_t *guest_page(void *ctx, uint64_t gpa)
-{
-	return vm_gpa_to_hva(ctx, gpa);
-}
-
 static const char *fill_ram_section(struct restore *r, struct vm *vm, const struct snap_section *sec)
 {
 	uint64_t gpa;
@@ -114,7 +109,7 @@ static const char *fill_ram_section(struct restore *r, struct vm *vm, const stru
 	why = snap_ram_check(sec->payload, (size_t)sec->length, vm->ram_bytes, &gpa, &count);
 	if (why)
 		return why;
-	snap_ram_load(sec->payload, (size_t)sec->length, guest_page, vm);
+	snap_ram_load(sec->payload, (size_t)sec->length, snap_guest_page, vm);
 	r->ram_pages_seen += count;
 	return NULL;
 }

@@ -213,9 +213,9 @@ static int put_device_sections(struct section_job *j, struct vm *vm)
 	return 0;
 }
 
-static uint8_t *guest_page(void *ctx, uint64_t gpa)
+uint8_t *snap_guest_page(void *vm, uint64_t gpa)
 {
-	return vm_gpa_to_hva(ctx, gpa);
+	return vm_gpa_to_hva(vm, gpa);
 }
 
 static int put_ram_sections(struct section_job *j, struct vm *vm, struct snap_result *res)
@@ -229,7 +229,7 @@ static int put_ram_sections(struct section_job *j, struct vm *vm, struct snap_re
 
 		if (!section_open(j, &o, SNAP_RAM_PAYLOAD_MAX))
 			return -1;
-		res->zero_pages += snap_ram_put(&o, gpa, pages, guest_page, vm);
+		res->zero_pages += snap_ram_put(&o, gpa, pages, snap_guest_page, vm);
 		res->ram_pages += pages;
 		if (section_close(j, &o, SNAP_SEC_RAM, SNAP_RAM_VERSION))
 			return -1;

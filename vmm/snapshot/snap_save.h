@@ -19,6 +19,9 @@ struct snap_result {
 	uint64_t ram_pages, zero_pages;
 };
 
+/* snap_page_fn (snap_ram.h) over a VM's RAM: the host address of guest page gpa of vm. */
+uint8_t *snap_guest_page(void *vm, uint64_t gpa);
+
 /* The store's one user at a time: every snap_* call below takes this lock itself. */
 void snap_lock(void);
 void snap_unlock(void);
